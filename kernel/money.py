@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Sequence
 
+import moneyed
 from moneyed import Money
 
 from kernel.currencies import MINOR_UNITS
@@ -17,6 +18,12 @@ __all__ = [
     "Money", "minor_units", "is_currency", "check_currency", "to_minor", "from_minor",
     "parse_amount", "quantize", "allocate", "money_to_json",
 ]
+
+
+# py-moneyed's table lags ISO 4217 (ZWG, 2024): register what it lacks so Money accepts it
+for _code, _digits in MINOR_UNITS.items():
+    if _code not in moneyed.CURRENCIES:
+        moneyed.add_currency(_code, None, sub_unit=10**_digits, name=_code)
 
 
 class CurrencyError(InvalidInput):

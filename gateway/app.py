@@ -1,0 +1,107 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, g
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from gateway import errors, idempotency, observability
+from gateway.config import load_config
+from flask_smorest import Api
+
+from gateway.extensions import babel, csrf, limiter, select_locale
+from kernel.clock import Clock, SystemClock
+from kernel.db import Database
+
+API_SPEC = {
+    "API_TITLE": "Technology Trade Gateway",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "v1/openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    "API_SPEC_OPTIONS": {
+        "components": {"securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer"},
+        }},
+        "security": [{"bearerAuth": []}],
+        "info": {"description": "Cross-border technology trade and settlement gateway. "
+                                "Money travels as {\"amount\": \"1234.50\", \"currency\": \"USD\"}."},
+    },
+}
+
+# endpoints of the framework itself, open to anyone (the API's own routes declare rules)
+FRAMEWORK_PUBLIC_ENDPOINTS = frozenset({
+    "static", "web.static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
+})
+
+
+def create_app(config: dict[str, Any] | None = None, *, db: Database | None = None,
+               clock: Clock | None = None) -> Flask:
+    """Build the app. Tests pass ``config``, a ``db`` bound to their transaction and a clock."""
+    cfg = load_config(config)
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(cfg)
+    app.config.update(API_SPEC)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    app.config["RATELIMIT_STORAGE_URI"] = cfg["RATELIMIT_STORAGE_URI"]
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    observability.configure_logging(cfg["LOG_LEVEL"])
+
+    from gateway import db as gateway_db
+
+    gateway_db.init_app(app, db or Database(cfg["DATABASE_URL"]), clock or SystemClock())
+    observability.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    api = Api(app)
+    # after flask-smorest, whose own HTTPException handler ours replaces with problem+json
+    errors.init_app(app)
+
+    from gateway import cli, health
+    from gateway.api import register_api
+    from gateway.web import register_web
+
+    health.init_app(app)
+    register_api(app, api)
+    register_web(app)
+    cli.init_app(app)
+    _finish_requests(app)
+    return app
+
+
+def _finish_requests(app: Flask) -> None:
+    """Commit the request's unit of work when it succeeded, roll it back otherwise."""
+
+    @app.after_request
+    def _commit_or_roll_back(response: Response) -> Response:
+        session = g.get("db_session")
+        if response.status_code >= 400:
+            if session is not None:
+                session.rollback()
+            idempotency.after_failure()
+            return response
+        if session is None:
+            return response
+        try:
+            idempotency.before_commit(response)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            idempotency.after_failure()
+            app.logger.warning("commit refused by a constraint", exc_info=True)
+            return errors.problem(409, "Conflict", "the change clashes with data written meanwhile; "
+                                  "reload and try again", code="write_conflict")
+        except OperationalError:
+            session.rollback()
+            idempotency.after_failure()
+            app.logger.error("database unavailable at commit", exc_info=True)
+            return errors.problem(503, "Service Unavailable", "the database is unavailable; retry later",
+                                  code="database_unavailable")
+        return response

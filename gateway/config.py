@@ -1,0 +1,56 @@
+"""Configuration from the environment, with one table of settings (see README)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+INSTANCE_DIR = Path(os.environ.get("GATEWAY_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'gateway.db'}",
+    "SECRET_KEY": None,
+    "CORE_URL": None,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "IDEMPOTENCY_TTL_HOURS": 24,
+    "IDEMPOTENCY_STALE_SECONDS": 120,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "TOKEN_DEFAULT_DAYS": 90,
+    "SESSION_COOKIE_SECURE": True,
+    "BABEL_DEFAULT_LOCALE": "en",
+    "LOG_LEVEL": "INFO",
+}
+
+# settings read from the environment, converted to the default's type
+_INT_KEYS = {"MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL_HOURS", "IDEMPOTENCY_STALE_SECONDS",
+             "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TOKEN_DEFAULT_DAYS"}
+_BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then ``GATEWAY_*`` / plain environment variables, then explicit overrides."""
+    cfg = dict(DEFAULTS)
+    for key in DEFAULTS:
+        raw = os.environ.get(f"GATEWAY_{key}", os.environ.get(key))
+        if raw is None:
+            continue
+        if key in _INT_KEYS:
+            cfg[key] = int(raw)
+        elif key in _BOOL_KEYS:
+            cfg[key] = raw.lower() in ("1", "true", "yes", "on")
+        else:
+            cfg[key] = raw
+    if cfg["SECRET_KEY"] is None:
+        secret_file = INSTANCE_DIR / "secret_key"
+        if secret_file.exists():
+            cfg["SECRET_KEY"] = secret_file.read_text().strip()
+    cfg.update(overrides or {})
+    if not cfg.get("SECRET_KEY") and not cfg.get("TESTING"):
+        raise RuntimeError(
+            "SECRET_KEY is not set: set GATEWAY_SECRET_KEY (or write instance/secret_key; "
+            "`make run` does this for you). The gateway refuses to start without a real secret."
+        )
+    return cfg

@@ -1,0 +1,10 @@
+"""Server-rendered pages: sign-in, sign-out, language, and each role's start page."""
+from __future__ import annotations
+
+from flask import Flask
+
+from gateway.web.views import bp
+
+
+def register_web(app: Flask) -> None:
+    app.register_blueprint(bp)
