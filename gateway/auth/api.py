@@ -36,9 +36,8 @@ def _token_lifetime(days: int | None) -> dt.timedelta:
 
 
 def _issued(token: ApiToken, plain: str) -> dict[str, Any]:
-    out = IssuedTokenSchema().dump(token)
-    out["token"] = plain
-    return out
+    fields = ("id", "name", "prefix", "user_id", "created_at", "expires_at", "revoked_at")
+    return {**{f: getattr(token, f) for f in fields}, "token": plain}
 
 
 @blp.route("/auth/token")
