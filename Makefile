@@ -24,13 +24,20 @@ install: $(VENV)/.installed translations
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d gateway/translations >/dev/null
 
-# system packages the test suite needs: a PostgreSQL server (the harness starts its own)
+# system packages the test suite needs: a PostgreSQL server (the harness starts its own),
+# Debian's Chromium for the browser tests (never a browser downloaded by Playwright), and a CJK
+# font so that screenshots of Chinese pages are legible
+SYSTEM_PACKAGES := postgresql chromium fonts-wqy-zenhei
 deps:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing="$$missing fonts-wqy-zenhei"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = "0" ]; then \
-	  echo "installing PostgreSQL from Debian's packages"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-	else echo "PostgreSQL server binaries are missing: sudo apt-get install postgresql"; exit 1; fi
+	  echo "installing from Debian's packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "missing system packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi
 
 instance/secret_key:
 	mkdir -p instance

@@ -49,22 +49,21 @@ def home() -> ResponseReturnValue:
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login() -> ResponseReturnValue:
     error = None
-    status = 200
     if request.method == "POST":
         email = request.form.get("email", "")
         password = request.form.get("password", "")
         try:
             user_id = sign_in(get_db(), email, password, get_clock().now(), login_policy())
         except InvalidCredentials as exc:
+            # the form comes back with the reason (a 200 page, as browsers expect of a form)
             error = _("Sign-in failed: %(reason)s", reason=SIGN_IN_REASONS.get(exc.detail, exc.detail))
-            status = 401
         else:
             session.clear()
             session["uid"] = user_id
             user = db_session().get(User, user_id)
             session["locale"] = session.get("locale") or user.locale
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", error=error), status
+    return render_template("login.html", error=error)
 
 
 @bp.post("/logout")
