@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -106,24 +107,40 @@ def db(backend: str, shared_engines: dict[str, Any]) -> Iterator[Database]:
         conn.close()
 
 
+@contextmanager
+def _pg_database_from_template(server: PostgresServer) -> Iterator[str]:
+    name = f"gw_{uuid.uuid4().hex[:12]}"
+    _create_from_template(server, name)
+    try:
+        yield server.url(name)
+    finally:
+        admin = make_engine(server.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
 @pytest.fixture
 def fresh_db_url(backend: str, template_urls: dict[str, str], tmp_path: Path,
                  request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated database of the test's own, for tests that commit (threads, CLI, server)."""
     if backend == "sqlite":
-        src = Path(template_urls["sqlite"].removeprefix("sqlite:///"))
         dst = tmp_path / "fresh.db"
-        shutil.copy(src, dst)
+        shutil.copy(template_urls["sqlite"].removeprefix("sqlite:///"), dst)
         yield f"sqlite:///{dst}"
         return
-    server: PostgresServer = request.getfixturevalue("pg_server")
-    name = f"gw_{uuid.uuid4().hex[:12]}"
-    _create_from_template(server, name)
-    yield server.url(name)
-    admin = make_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with _pg_database_from_template(request.getfixturevalue("pg_server")) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_db_url(template_urls: dict[str, str], request: pytest.FixtureRequest) -> Iterator[str]:
+    """A PostgreSQL database of the test's own, for proofs that need real concurrency (SQLite
+    serialises writers, so these run on PostgreSQL only)."""
+    if "postgresql" not in template_urls:
+        pytest.skip("TEST_DATABASES leaves PostgreSQL out of this local run")
+    with _pg_database_from_template(request.getfixturevalue("pg_server")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -76,11 +76,8 @@ def test_audit_verify_cli_exits_non_zero_naming_the_broken_event(fresh_db_url: s
     app.extensions["gateway.db"].engine.dispose()
 
 
-@pytest.mark.postgres_only
-def test_concurrent_writers_never_fork_the_chain(backend: str, fresh_db_url: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("real concurrency is proven on PostgreSQL")
-    db = Database(fresh_db_url, pool_size=10)
+def test_concurrent_writers_never_fork_the_chain(pg_db_url: str) -> None:
+    db = Database(pg_db_url, pool_size=10)
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:
