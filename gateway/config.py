@@ -22,11 +22,14 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": True,
     "BABEL_DEFAULT_LOCALE": "en",
     "LOG_LEVEL": "INFO",
+    "FX_ECB_URL": "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml",
+    "FX_MAX_STALENESS_DAYS": 3,
 }
 
 # settings read from the environment, converted to the default's type
 _INT_KEYS = {"MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL_HOURS", "IDEMPOTENCY_STALE_SECONDS",
-             "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TOKEN_DEFAULT_DAYS"}
+             "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TOKEN_DEFAULT_DAYS",
+             "FX_MAX_STALENESS_DAYS"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
 

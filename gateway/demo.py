@@ -15,6 +15,8 @@ from gateway.auth.models import ApiToken, User
 from gateway.auth.service import create_user, hash_token
 from kernel.audit import record_event
 from kernel.parties import Organisation, SubCentre
+from settlement.fx import load_demo_rates
+from settlement.fx.store import store_rates
 
 SUBCENTRES = [
     # code, zh, en, country, currency, locale, tz
@@ -98,4 +100,6 @@ def load_demo(session: Session, now: dt.datetime, progress: Callable[[str], None
                                  created_at=now, expires_at=now + dt.timedelta(days=3650)))
             created["tokens"] += 1
     progress(f"users: {len(USERS)}")
+    created["fx_rates"] = store_rates(session, load_demo_rates(), now=now, actor=actor).inserted
+    progress("fx rates: offline demo file")
     return created
