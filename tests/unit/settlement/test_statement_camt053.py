@@ -1,12 +1,9 @@
 """camt.053 statements of both versions parse into the lines the matcher needs."""
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from moneyed import Money
@@ -18,17 +15,10 @@ from settlement.reconciliation.statements import (
     parse_camt053,
     statement_fingerprint,
 )
+from tests.support import camt_builder as camt
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, module)
-    spec.loader.exec_module(module)
-    return module
 
-
-camt = _load("statement_camt_builder")
 Entry, Stmt, Tx, build, line_of = camt.Entry, camt.Stmt, camt.Tx, camt.build, camt.line_of
 VERSIONS = pytest.mark.parametrize("version", ["02", "08"])
 UETR = "7a5b2b4e-7c36-4f5e-9a0e-2f3c1d4b5a69"

@@ -1,11 +1,8 @@
 """Hostile or broken camt.053 files are refused with a StatementError, never anything else."""
 from __future__ import annotations
 
-import importlib.util
 import io
 import random
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,18 +14,11 @@ from settlement.reconciliation.statements import (
     UnsupportedStatementFormat,
     parse_camt053,
 )
+from tests.support import camt_builder as camt
 from settlement.reconciliation.statements.source import MeteredReader
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, module)
-    spec.loader.exec_module(module)
-    return module
 
-
-camt = _load("statement_camt_builder")
 PROLOG = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 

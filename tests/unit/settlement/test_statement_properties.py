@@ -2,12 +2,9 @@
 formatting but not through changed money."""
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,17 +17,10 @@ from settlement.reconciliation.statements import (
     parse_csv_statement,
     statement_fingerprint,
 )
+from tests.support import camt_builder as camt
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, module)
-    spec.loader.exec_module(module)
-    return module
 
-
-camt = _load("statement_camt_builder")
 CURRENCIES = ("EUR", "USD", "JPY", "KWD", "CNY")
 
 
