@@ -13,11 +13,9 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
-import statistics
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent

@@ -51,7 +51,7 @@ def test_parse_refuses_what_is_not_a_plain_decimal(bad: str) -> None:
 
 def test_parse_refuses_floats_and_unknown_currencies() -> None:
     with pytest.raises(InvalidInput):
-        parse_amount(1.5, "USD")  # noqa: the point is that floats are refused
+        parse_amount(1.5, "USD")  # the point: floats are refused
     with pytest.raises(InvalidInput) as err:
         parse_amount("1.00", "XYZ")
     assert err.value.field == "currency"
