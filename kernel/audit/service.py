@@ -52,6 +52,20 @@ def _digest(prev_hash: str, text: str) -> str:
     return hashlib.sha256((prev_hash + text).encode("utf-8")).hexdigest()
 
 
+def _locked_head(session: Session) -> AuditChainHead:
+    """The chain head, locked once per transaction and then reused: the lock is held until
+    commit, so later appends in the same transaction need not ask again."""
+    transaction = session.get_transaction()
+    cached = session.info.get("audit_head")
+    if cached is not None and cached[0] is transaction:
+        return cached[1]
+    head = session.execute(
+        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+    ).scalar_one()
+    session.info["audit_head"] = (transaction, head)
+    return head
+
+
 def record_event(
     session: Session,
     *,
@@ -69,9 +83,7 @@ def record_event(
     The chain-head row is locked (``FOR UPDATE`` on PostgreSQL; SQLite's writer lock is held by
     the writing session) so that concurrent writers never fork the chain.
     """
-    head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one()
+    head = _locked_head(session)
     seq = head.seq + 1
     body = {
         "seq": seq,
@@ -89,10 +101,9 @@ def record_event(
         seq=seq, occurred_at=at, actor=actor, action=action, entity_type=entity_type,
         entity_id=str(entity_id), payload=text, prev_hash=head.hash, hash=digest,
     )
-    session.add(event)
+    session.add(event)  # inserted in one batch with its siblings at flush/commit
     head.seq = seq
     head.hash = digest
-    session.flush()
     return event
 
 
