@@ -36,6 +36,9 @@ BAD_BODIES = {
     "a JSON string": dict(json="hello"),
     "wrong types": dict(json={"name": 5, "email": 7, "legal_name": [], "full_name": {}, "password": 1}),
     "unknown fields": dict(json={"surprise": "field", "another": 1}),
+    "bad currency codes": dict(json={"price": {"amount": "1.00", "currency": "XXQ"},
+                                     "amount": {"amount": "1.00", "currency": "usd"},
+                                     "asking_price": {"amount": "1.00", "currency": "EURO"}}),
     "not JSON at all": dict(data="a=1&b=2", content_type="application/x-www-form-urlencoded"),
     "an oversize body": dict(data='{"name": "' + "x" * (3 * 1024 * 1024) + '"}', content_type="application/json"),
 }
