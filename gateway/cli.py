@@ -121,5 +121,7 @@ def demo_load() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (users_cli, tokens_cli, audit_cli, db_cli, demo_cli):
+    from gateway.ledger_cli import ledger_cli
+
+    for group in (users_cli, tokens_cli, audit_cli, db_cli, demo_cli, ledger_cli):
         app.cli.add_command(group)

@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "kernel.audit.models",
     "kernel.idempotency",
     "gateway.auth.models",
+    "settlement.ledger.models",
 )
 
 
