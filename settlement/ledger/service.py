@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from moneyed import Money
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -282,7 +282,7 @@ def _apply(prepared: _Prepared, states: dict[int, _AccountState], at: dt.datetim
 
 def _insert(session: Session, todo: Sequence[_Prepared], times: Sequence[dt.datetime],
             actor: str) -> list[PostedTransfer]:
-    """Insert the transfers (ids back in order) and all their postings in two statements."""
+    """Insert the transfers (their ids back) and all their postings in two statements."""
     if not todo:
         return []
     rows = [{"key": p.spec.key, "content_hash": p.content_hash, "kind": p.spec.kind,
@@ -291,11 +291,9 @@ def _insert(session: Session, todo: Sequence[_Prepared], times: Sequence[dt.date
              "fx_details": (json.dumps(p.spec.fx_details, sort_keys=True, ensure_ascii=False)
                             if p.spec.fx_details is not None else None)}
             for p, when in zip(todo, times)]
-    t = TRANSFERS.c
-    stmt = insert(TRANSFERS).returning(t.id, sort_by_parameter_order=True)
+    postgres = session.get_bind().dialect.name == "postgresql"
     try:
-        ids = [r[0] for r in session.execute(stmt, rows)] if len(rows) > 1 else \
-            [session.execute(stmt, rows[0]).scalar_one()]
+        ids = _insert_transfers_pg(session, rows) if postgres else _insert_transfers(session, rows)
     except IntegrityError as exc:
         # another transaction took one of the keys (or reversed the same transfer) meanwhile
         raise IdempotencyConflict(f"a transfer key or reversal was taken concurrently: "
@@ -305,9 +303,55 @@ def _insert(session: Session, todo: Sequence[_Prepared], times: Sequence[dt.date
         for r in p.rows:
             r["transfer_id"] = tid
             postings.append(r)
-    session.execute(insert(POSTINGS), postings)
+    if postgres:
+        _insert_postings_pg(session, postings)
+    else:
+        session.execute(insert(POSTINGS), postings)
     return [PostedTransfer(tid, p.spec.key, p.spec.kind, when)
             for p, tid, when in zip(todo, ids, times)]
+
+
+def _insert_transfers(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    stmt = insert(TRANSFERS).returning(TRANSFERS.c.id, sort_by_parameter_order=True)
+    if len(rows) == 1:
+        return [session.execute(stmt, rows[0]).scalar_one()]
+    return [r[0] for r in session.execute(stmt, rows)]
+
+
+# PostgreSQL: one statement per table whatever the batch size, the columns passed as arrays
+# (a multi-row VALUES list would be re-parsed by the driver for every batch, and executemany
+# sends one statement per row). Ids come back with their keys, so order does not matter.
+_PG_TRANSFERS = text(
+    "INSERT INTO ledger_transfers (key, content_hash, kind, description, posted_at, actor, "
+    "reverses_id, fx_rate, fx_details) "
+    "SELECT * FROM unnest(CAST(:key AS varchar[]), CAST(:content_hash AS varchar[]), "
+    "CAST(:kind AS varchar[]), CAST(:description AS varchar[]), "
+    "CAST(:posted_at AS timestamptz[]), CAST(:actor AS varchar[]), "
+    "CAST(:reverses_id AS bigint[]), CAST(:fx_rate AS numeric[]), CAST(:fx_details AS text[])) "
+    "RETURNING id, key")
+_PG_POSTINGS = text(
+    "INSERT INTO ledger_postings (transfer_id, account_id, side, amount_minor, currency, "
+    "posted_at, balance_after) "
+    "SELECT * FROM unnest(CAST(:transfer_id AS bigint[]), CAST(:account_id AS bigint[]), "
+    "CAST(:side AS varchar[]), CAST(:amount_minor AS bigint[]), CAST(:currency AS varchar[]), "
+    "CAST(:posted_at AS timestamptz[]), CAST(:balance_after AS bigint[]))")
+_TRANSFER_COLUMNS = ("key", "content_hash", "kind", "description", "posted_at", "actor",
+                     "reverses_id", "fx_rate", "fx_details")
+_POSTING_COLUMNS = ("transfer_id", "account_id", "side", "amount_minor", "currency", "posted_at",
+                    "balance_after")
+
+
+def _columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, list[Any]]:
+    return {n: [r[n] for r in rows] for n in names}
+
+
+def _insert_transfers_pg(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    ids = dict((k, i) for i, k in session.execute(_PG_TRANSFERS, _columns(rows, _TRANSFER_COLUMNS)))
+    return [ids[r["key"]] for r in rows]
+
+
+def _insert_postings_pg(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(_PG_POSTINGS, _columns(rows, _POSTING_COLUMNS))
 
 
 def _post(session: Session, specs: Sequence[TransferSpec], *, at: dt.datetime, actor: str,
