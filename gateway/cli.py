@@ -122,6 +122,7 @@ def demo_load() -> None:
 
 def init_app(app: Flask) -> None:
     from gateway.fx_cli import fx_cli
+    from gateway.ledger_cli import ledger_cli
 
-    for group in (users_cli, tokens_cli, audit_cli, db_cli, demo_cli, fx_cli):
+    for group in (users_cli, tokens_cli, audit_cli, db_cli, demo_cli, fx_cli, ledger_cli):
         app.cli.add_command(group)

@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "kernel.idempotency",
     "gateway.auth.models",
     "settlement.fx.models",
+    "settlement.ledger.models",
 )
 
 

@@ -1,7 +1,7 @@
 """fx rates
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 15:12:04.540783
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import kernel.db
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
