@@ -14,6 +14,10 @@ MODEL_MODULES = (
     "kernel.idempotency",
     "gateway.auth.models",
     "settlement.fx.models",
+    "compliance.screening.models",
+    "compliance.cases.models",
+    "compliance.export_control.models",
+    "compliance.payments.models",
 )
 
 
