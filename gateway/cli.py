@@ -121,7 +121,8 @@ def demo_load() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from gateway.compliance_cli import compliance_cli
     from gateway.fx_cli import fx_cli
 
-    for group in (users_cli, tokens_cli, audit_cli, db_cli, demo_cli, fx_cli):
+    for group in (users_cli, tokens_cli, audit_cli, db_cli, demo_cli, fx_cli, compliance_cli):
         app.cli.add_command(group)
