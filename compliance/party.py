@@ -125,3 +125,9 @@ def ref_of_row(row: Any) -> PartyRef:
     if row.organisation_id is not None:
         return PartyRef("organisation", row.organisation_id)
     return PartyRef("person", row.person_id)
+
+
+def text_digest(text: str | None) -> str | None:
+    """SHA-256 of free text an officer wrote: the audit chain proves it without holding it
+    (it may name people, and personal data stays out of the hashed payload)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None

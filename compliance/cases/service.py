@@ -21,7 +21,7 @@ from kernel.audit import record_event
 
 from ..config import ComplianceConfig
 from ..party import (PartyFacts, PartyLike, PartyRef, Reason, party_columns, party_country,
-                     party_facts, party_filter, party_ref)
+                     party_facts, party_filter, party_ref, text_digest)
 from ..screening.model import Hit
 from ..screening.models import ListEntryRecord, ListVersion, ScreeningRecord, WatchList
 from .errors import CaseAlreadyDecided, CaseNotFound, ReasonRequired
@@ -145,7 +145,7 @@ def decide_case(session: Session, case_id: int, status: str, officer: str, reaso
                  data={"kind": case.kind, "severity": case.severity,
                        "party": str(PartyRef("organisation", case.organisation_id)
                                     if case.organisation_id else PartyRef("person", case.person_id)),
-                       "reason": case.reason,
+                       "reason_sha256": text_digest(case.reason),
                        "hits": [{"list": h.list_name, "version": h.list_version,
                                  "entry_id": h.entry_id, "entry_hash": h.entry_hash,
                                  "score": h.score} for h in case.hits]})

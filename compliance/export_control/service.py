@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from kernel.audit import record_event
 
+from ..party import text_digest
+
 from .catalogue import CatalogueFile, normalise_ipc, search_terms
 from .errors import NoActiveCatalogue, UnknownCatalogueEntry
 from .models import DIRECTIONS, REQUIREMENTS, Catalogue, CatalogueEntry, Classification
@@ -198,7 +200,7 @@ def classify(session: Session, subject: SubjectRef, direction: str, entry_code: 
                  after={"outcome": outcome, "requirement": row.requirement,
                         "entry_code": row.entry_code, "subject": str(subject), "direction": direction},
                  data={"catalogue_version": cat.version, "catalogue_sha256": cat.content_sha256,
-                       "reason": row.reason})
+                       "reason_sha256": text_digest(row.reason)})
     return row
 
 

@@ -13,12 +13,11 @@ from compliance.export_control.gates import deal_gate, payment_gate
 from compliance.export_control.models import Catalogue, Classification
 from compliance.export_control.records import (record_certification, record_licence,
                                                record_registration, vat_exempt)
-from compliance.export_control.service import (SubjectRef, classify, load_catalogue,
-                                               request_classification, suggest_entries)
+from compliance.export_control.service import (SubjectRef, classify, request_classification, suggest_entries)
 from kernel.audit import AuditEvent
 from kernel.db import Database
 from tests.conftest import START
-from tests.support.compliance import DEMO_CATALOGUE, load_demo_catalogue
+from tests.support.compliance import load_demo_catalogue
 
 OFFICER = "user:officer"
 D = dt.date
