@@ -24,6 +24,14 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "FX_ECB_URL": "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml",
     "FX_MAX_STALENESS_DAYS": 3,
+    # compliance (None: the default in compliance/config.py, where each has its source note)
+    "COMPLIANCE_SCREENING": None,  # JSON of ScreeningThresholds fields
+    "COMPLIANCE_PAYMENT_THRESHOLD_USD_MINOR": None,
+    "COMPLIANCE_STRUCTURING_WINDOW_DAYS": None,
+    "COMPLIANCE_STRUCTURING_MIN_PAYMENTS": None,
+    "COMPLIANCE_REGISTRATION_DUE_DAYS": None,
+    "COMPLIANCE_EMBARGOED_COUNTRIES": None,  # comma-separated ISO alpha-2
+    "COMPLIANCE_TAX_FILING_KINDS": None,  # comma-separated
 }
 
 # settings read from the environment, converted to the default's type

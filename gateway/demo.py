@@ -6,6 +6,7 @@ missing, so running it on every start changes nothing the second time.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import select
@@ -102,4 +103,12 @@ def load_demo(session: Session, now: dt.datetime, progress: Callable[[str], None
     progress(f"users: {len(USERS)}")
     created["fx_rates"] = store_rates(session, load_demo_rates(), now=now, actor=actor).inserted
     progress("fx rates: offline demo file")
+    from compliance.export_control.catalogue import parse_catalogue_csv
+    from compliance.export_control.service import load_catalogue
+
+    data = (Path(__file__).resolve().parent.parent / "compliance" / "export_control" / "data"
+            / "export-catalogue-subset.csv").read_bytes()
+    _cat, outcome = load_catalogue(session, parse_catalogue_csv(data, "export"), now, actor)
+    created["export_catalogue"] = int(outcome == "loaded")
+    progress("export catalogue: demo subset")
     return created

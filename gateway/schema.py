@@ -15,6 +15,10 @@ MODEL_MODULES = (
     "gateway.auth.models",
     "settlement.fx.models",
     "settlement.ledger.models",
+    "compliance.screening.models",
+    "compliance.cases.models",
+    "compliance.export_control.models",
+    "compliance.payments.models",
 )
 
 

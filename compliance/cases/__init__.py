@@ -1,0 +1,1 @@
+"""Review cases: screening hits and payment patterns a compliance officer decides on."""

@@ -1,0 +1,1 @@
+"""Technology import and export control: catalogues, classification, licences, gates."""

@@ -1,0 +1,1 @@
+"""Payment rules settlement calls before any payout: tax filing, structuring, holds."""
