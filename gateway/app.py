@@ -64,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
     # after flask-smorest, whose own HTTPException handler ours replaces with problem+json
     errors.init_app(app)
 
-    from gateway import cli, health
+    from gateway import cli, core, health
     from gateway.api import register_api
     from gateway.web import register_web
 
@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
     register_api(app, api)
     register_web(app)
     cli.init_app(app)
+    core.init_app(app)
     _finish_requests(app)
     return app
 
@@ -104,4 +105,5 @@ def _finish_requests(app: Flask) -> None:
             app.logger.error("database unavailable at commit", exc_info=True)
             return errors.problem(503, "Service Unavailable", "the database is unavailable; retry later",
                                   code="database_unavailable")
+        core.runtime().after_commit(session)  # delivers outbox messages; never raises
         return response

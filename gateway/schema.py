@@ -13,6 +13,8 @@ MODEL_MODULES = (
     "kernel.audit.models",
     "kernel.idempotency",
     "gateway.auth.models",
+    "gateway.core.embedded_models",
+    "gateway.core.models",
 )
 
 
