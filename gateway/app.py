@@ -6,6 +6,7 @@ from typing import Any
 from flask import Flask, Response, g
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from gateway import core as gateway_core
 from gateway import errors, idempotency, observability
 from gateway.config import load_config
 from flask_smorest import Api
@@ -64,7 +65,7 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
     # after flask-smorest, whose own HTTPException handler ours replaces with problem+json
     errors.init_app(app)
 
-    from gateway import cli, core, health
+    from gateway import cli, health
     from gateway.api import register_api
     from gateway.web import register_web
 
@@ -72,7 +73,7 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
     register_api(app, api)
     register_web(app)
     cli.init_app(app)
-    core.init_app(app)
+    gateway_core.init_app(app)
     _finish_requests(app)
     return app
 
@@ -105,5 +106,5 @@ def _finish_requests(app: Flask) -> None:
             app.logger.error("database unavailable at commit", exc_info=True)
             return errors.problem(503, "Service Unavailable", "the database is unavailable; retry later",
                                   code="database_unavailable")
-        core.runtime().after_commit(session)  # delivers outbox messages; never raises
+        app.extensions[gateway_core.EXTENSION].after_commit(session)  # delivers outbox messages; never raises
         return response
