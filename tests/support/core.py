@@ -1,0 +1,68 @@
+"""Helpers for the core tests: a counting core wrapper, a dead port, running the CLI in a
+subprocess (so a named failure point can kill it)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class CountingCore:
+    """Wraps a real core and counts the calls that reach it (by operation and key)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def _count(self, op: str, key: str) -> None:
+        with self._lock:
+            self.calls[(op, key)] += 1
+
+    def publish_listing(self, payload: dict[str, Any], idempotency_key: str) -> str:
+        self._count("publish", idempotency_key)
+        return self.inner.publish_listing(payload, idempotency_key)
+
+    def update_listing(self, core_id: str, payload: dict[str, Any]) -> None:
+        self._count("update", core_id)
+        self.inner.update_listing(core_id, payload)
+
+    def withdraw_listing(self, core_id: str, reason: str) -> None:
+        self._count("withdraw", core_id)
+        self.inner.withdraw_listing(core_id, reason)
+
+    def report_deal(self, payload: dict[str, Any], idempotency_key: str) -> str:
+        self._count("deal", idempotency_key)
+        return self.inner.report_deal(payload, idempotency_key)
+
+    def events_since(self, after_seq: int, limit: int = 100) -> Any:
+        return self.inner.events_since(after_seq, limit)
+
+
+def dead_url() -> str:
+    """A loopback URL nobody listens on (connections are refused at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def run_cli(db_url: str, *args: str, fail_at: str | None = None, extra_env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``flask --app wsgi <args>`` in a child process against ``db_url``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update({"GATEWAY_DATABASE_URL": db_url, "GATEWAY_SECRET_KEY": "test-secret",
+                "GATEWAY_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)})
+    env.pop("CORE_URL", None)
+    if fail_at:
+        env["GATEWAY_FAIL_AT"] = fail_at
+    env.update(extra_env or {})
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
