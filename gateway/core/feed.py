@@ -113,10 +113,12 @@ def pull_events(db: Database, core: CorePort, handlers: EventHandlers | None = N
                 continue  # a core that repeats itself
             with db.transaction() as s:
                 cursor = _locked_cursor(s, consumer, now)
-                if cursor.last_seq >= event.seq:
+                if cursor.last_seq != report.cursor:
+                    # another consumer moved the cursor since we read the page: it may have
+                    # handled this event, or be about to handle an earlier one; read again
                     report.seen_by_other += 1
                     report.cursor = cursor.last_seq
-                    continue
+                    break
                 handled = handlers.handle(s, event, now)
                 failure_point("core.pull.before_commit")
                 cursor.last_seq, cursor.updated_at = event.seq, now
