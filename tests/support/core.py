@@ -66,3 +66,85 @@ def run_cli(db_url: str, *args: str, fail_at: str | None = None, extra_env: dict
     env.update(extra_env or {})
     return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+class LiveServer:
+    """A real werkzeug server on a loopback port in a thread (as tests/browser/conftest.py)."""
+
+    def __init__(self, app: Any) -> None:
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        self.server.server_close()
+
+
+class FaultInjector:
+    """WSGI middleware in front of the core that the test tells what to do to the next requests.
+
+    - ``503``: answer 503 without reaching the core;
+    - ``drop_before``: close the connection without reaching the core;
+    - ``drop_after``: let the core do the work, then close the connection (the answer is lost);
+    - ``slow_after``: let the core do the work, then hold the answer for ``seconds``.
+    """
+
+    MODES = ("503", "drop_before", "drop_after", "slow_after")
+
+    def __init__(self, app: Any) -> None:
+        from collections import deque
+
+        self.app = app
+        self._plan: Any = deque()
+        self._lock = threading.Lock()
+        self.log: list[tuple[str, str, str]] = []  # (method, path, what was done)
+
+    def fail_next(self, n: int, mode: str, seconds: float = 0.0) -> None:
+        assert mode in self.MODES
+        with self._lock:
+            self._plan.extend([(mode, seconds)] * n)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._plan.clear()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        import time
+
+        with self._lock:
+            fault = self._plan.popleft() if self._plan else None
+            self.log.append((environ["REQUEST_METHOD"], environ["PATH_INFO"], fault[0] if fault else "ok"))
+        if fault is None:
+            return self.app(environ, start_response)
+        mode, seconds = fault
+        if mode == "503":
+            start_response("503 Service Unavailable", [("Content-Type", "application/problem+json")])
+            return [b'{"title": "Service Unavailable", "status": 503}']
+        if mode == "drop_before":
+            _drop(environ)
+            return []
+        captured: list[Any] = []
+        body = b"".join(self.app(environ, lambda status, headers, exc_info=None: captured.extend([status, headers])))
+        if mode == "drop_after":
+            _drop(environ)
+            return []
+        time.sleep(seconds)
+        start_response(*captured)
+        return [body]
+
+
+def _drop(environ: dict[str, Any]) -> None:
+    """Cut the connection: the client sees it closed with no answer."""
+    sock = environ["werkzeug.socket"]
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
