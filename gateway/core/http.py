@@ -115,7 +115,8 @@ class HttpCore:
                 resp = self.http.request(method, self.base_url + PREFIX + path, json=json, params=params,
                                          headers=headers, timeout=self.timeout)
             except requests.Timeout as exc:
-                last = CoreUnavailable(f"the core did not answer {method} {path} in time ({exc.__class__.__name__})")
+                last = CoreUnavailable(f"the core did not answer {method} {path} in time "
+                                       f"({exc.__class__.__name__})")
                 continue
             except requests.RequestException as exc:
                 last = CoreUnavailable(f"cannot reach the core for {method} {path}: {exc.__class__.__name__}")
@@ -140,8 +141,8 @@ class HttpCore:
                 problem = resp.json()
             except ValueError:
                 problem = {}
-            raise CoreRejected(str(problem.get("detail") or resp.reason), reason=str(problem.get("code", "rejected")),
-                               status=resp.status_code)
+            raise CoreRejected(str(problem.get("detail") or resp.reason),
+                               reason=str(problem.get("code", "rejected")), status=resp.status_code)
         if not 200 <= resp.status_code < 300:
             raise CoreUnavailable(f"the core answered {resp.status_code} to {method} {path}",
                                   status=resp.status_code)

@@ -41,7 +41,8 @@ def create_core_app(config: dict[str, Any], *, db: Database | None = None,
             return None
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-            return problem(401, "Unauthorized", "send 'Authorization: Bearer <CORE_TOKEN>'", code="unauthenticated")
+            return problem(401, "Unauthorized", "send 'Authorization: Bearer <CORE_TOKEN>'",
+                           code="unauthenticated")
         return None
 
     def body() -> dict[str, Any]:
@@ -53,7 +54,8 @@ def create_core_app(config: dict[str, Any], *, db: Database | None = None,
     def key() -> str:
         value = request.headers.get("Idempotency-Key")
         if not value:
-            raise CoreRejected("this request needs an Idempotency-Key", reason="idempotency_key_missing", status=400)
+            raise CoreRejected("this request needs an Idempotency-Key", reason="idempotency_key_missing",
+                               status=400)
         return value
 
     @app.get("/core/v1/healthz")
@@ -86,7 +88,8 @@ def create_core_app(config: dict[str, Any], *, db: Database | None = None,
         after = request.args.get("after", "0")
         limit = request.args.get("limit", "100")
         if not after.isdigit() or not limit.isdigit() or int(limit) < 1:
-            raise CoreRejected("after must be a whole number >= 0 and limit >= 1", reason="invalid_query", status=400)
+            raise CoreRejected("after must be a whole number >= 0 and limit >= 1", reason="invalid_query",
+                               status=400)
         items, nxt = core.events_since(int(after), int(limit))
         return jsonify(events=[e.to_wire() for e in items], next=nxt)
 

@@ -57,10 +57,12 @@ def test_core_serve_runs_the_core_and_dispatch_delivers_to_it_over_http(fresh_db
         with db.transaction() as s:
             enqueue(s, "publish_listing", LISTING, aggregate_type="listing", aggregate_id=3,
                     now=SystemClock().now())
-        out = run_cli(fresh_db_url, "core", "dispatch", extra_env={"GATEWAY_CORE_URL": url, "GATEWAY_CORE_TOKEN": "tok"})
+        out = run_cli(fresh_db_url, "core", "dispatch",
+                      extra_env={"GATEWAY_CORE_URL": url, "GATEWAY_CORE_TOKEN": "tok"})
         assert out.returncode == 0, out.stderr
         assert "delivered as CL-" in out.stdout
-        assert "core dispatch: delivered 1, failed 0, deferred 0 (outbox: 0 pending, 0 failed, 1 delivered)" in out.stdout
+        assert ("core dispatch: delivered 1, failed 0, deferred 0 "
+                "(outbox: 0 pending, 0 failed, 1 delivered)") in out.stdout
         events, _ = HttpCore(url, "tok").events_since(0)
         assert [e.type for e in events] == ["listing.published"]
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gateway.core import EventHandlers, pull_events
 from gateway.core.embedded import EmbeddedCore

@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from gateway.core import CoreRejected, OutboxHandlers, dispatch, enqueue
+from gateway.core import OutboxHandlers, dispatch, enqueue
 from gateway.core.embedded import EmbeddedCore
 from gateway.core.embedded_models import CoreListing
 from gateway.core.http import HttpCore

@@ -132,7 +132,10 @@ class FaultInjector:
             _drop(environ)
             return []
         captured: list[Any] = []
-        body = b"".join(self.app(environ, lambda status, headers, exc_info=None: captured.extend([status, headers])))
+        def capture(status: str, headers: Any, exc_info: Any = None) -> None:
+            captured.extend([status, headers])
+
+        body = b"".join(self.app(environ, capture))
         if mode == "drop_after":
             _drop(environ)
             return []
