@@ -6,6 +6,7 @@ from typing import Any
 from flask import Flask, Response, g
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from gateway import core as gateway_core
 from gateway import errors, idempotency, observability
 from gateway.config import load_config
 from flask_smorest import Api
@@ -72,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
     register_api(app, api)
     register_web(app)
     cli.init_app(app)
+    gateway_core.init_app(app)
     _finish_requests(app)
     return app
 
@@ -104,4 +106,5 @@ def _finish_requests(app: Flask) -> None:
             app.logger.error("database unavailable at commit", exc_info=True)
             return errors.problem(503, "Service Unavailable", "the database is unavailable; retry later",
                                   code="database_unavailable")
+        app.extensions[gateway_core.EXTENSION].after_commit(session)  # delivers outbox messages; never raises
         return response

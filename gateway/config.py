@@ -10,7 +10,16 @@ INSTANCE_DIR = Path(os.environ.get("GATEWAY_INSTANCE_DIR", Path(__file__).resolv
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'gateway.db'}",
     "SECRET_KEY": None,
-    "CORE_URL": None,
+    "CORE_URL": None,  # unset: the embedded core; set: the HTTP adapter talks to it
+    "CORE_TOKEN": None,  # shared secret bearer between the gateway and `core serve`
+    "CORE_CONNECT_TIMEOUT": 3.05,
+    "CORE_READ_TIMEOUT": 10.0,
+    "CORE_RETRIES": 3,
+    "CORE_BACKOFF_SECONDS": 0.5,
+    "CORE_BREAKER_FAILURES": 5,
+    "CORE_BREAKER_RESET_SECONDS": 30.0,
+    "CORE_DISPATCH_AFTER_COMMIT": None,  # thread | inline | off (default: thread; inline in tests)
+    "CORE_DISPATCH_INLINE_BATCH": 10,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "IDEMPOTENCY_TTL_HOURS": 24,
     "IDEMPOTENCY_STALE_SECONDS": 120,
@@ -37,7 +46,10 @@ DEFAULTS: dict[str, Any] = {
 # settings read from the environment, converted to the default's type
 _INT_KEYS = {"MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL_HOURS", "IDEMPOTENCY_STALE_SECONDS",
              "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TOKEN_DEFAULT_DAYS",
-             "FX_MAX_STALENESS_DAYS"}
+             "FX_MAX_STALENESS_DAYS", "CORE_RETRIES", "CORE_BREAKER_FAILURES",
+             "CORE_DISPATCH_INLINE_BATCH"}
+_FLOAT_KEYS = {"CORE_CONNECT_TIMEOUT", "CORE_READ_TIMEOUT", "CORE_BACKOFF_SECONDS",
+               "CORE_BREAKER_RESET_SECONDS"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
 
 
@@ -50,6 +62,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             continue
         if key in _INT_KEYS:
             cfg[key] = int(raw)
+        elif key in _FLOAT_KEYS:
+            cfg[key] = float(raw)
         elif key in _BOOL_KEYS:
             cfg[key] = raw.lower() in ("1", "true", "yes", "on")
         else:

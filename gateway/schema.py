@@ -19,6 +19,8 @@ MODEL_MODULES = (
     "compliance.cases.models",
     "compliance.export_control.models",
     "compliance.payments.models",
+    "gateway.core.embedded_models",
+    "gateway.core.models",
 )
 
 

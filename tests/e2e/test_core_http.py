@@ -1,0 +1,193 @@
+"""The HTTP adapter against the core served on loopback, with faults injected in front of it:
+the listing reaches the core exactly once, the breaker fails fast, the gateway keeps serving."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any, Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from gateway.core import CoreRejected, CoreUnavailable, dispatch, enqueue
+from gateway.core.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
+from gateway.core.embedded_models import CoreListing
+from gateway.core.http import HttpCore
+from gateway.core.models import OutboxMessage
+from gateway.core.server import create_core_app
+from kernel.db import Database
+from tests.support.core import FaultInjector, LiveServer, dead_url
+
+TOKEN = "core-shared-secret"
+LISTING = {"title": "CRISPR delivery vector", "direction": "outbound",
+           "price": {"amount": "1200000.00", "currency": "DKK"}}
+
+
+@pytest.fixture
+def core_db(fresh_db_url: str) -> Iterator[Database]:
+    db = Database(fresh_db_url)
+    yield db
+    db.engine.dispose()
+
+
+@pytest.fixture
+def faults(core_db: Database, clock: Any) -> FaultInjector:
+    return FaultInjector(create_core_app({"CORE_TOKEN": TOKEN}, db=core_db, clock=clock))
+
+
+@pytest.fixture
+def core_url(faults: FaultInjector) -> Iterator[str]:
+    with LiveServer(faults) as server:
+        yield server.url
+
+
+def make_http(url: str, clock: Any, **kw: Any) -> HttpCore:
+    opts: dict[str, Any] = {"connect_timeout": 1.0, "read_timeout": 5.0, "retries": 3, "backoff": 0.0,
+                            "breaker": CircuitBreaker(5, dt.timedelta(seconds=30), clock=clock)}
+    opts.update(kw)
+    return HttpCore(url, TOKEN, **opts)
+
+
+def _listings(db: Database) -> int:
+    with db.session() as s:
+        return s.execute(select(func.count()).select_from(CoreListing)).scalar_one()
+
+
+def test_the_adapter_speaks_the_protocol(core_url, clock) -> None:
+    core = make_http(core_url, clock)
+    core_id = core.publish_listing(LISTING, "listing-1-publish")
+    assert core.publish_listing(LISTING, "listing-1-publish") == core_id
+    core.update_listing(core_id, {**LISTING, "title": "v2"})
+    deal_id = core.report_deal({"listing_core_id": core_id}, "deal-1")
+    core.withdraw_listing(core_id, "sold")
+    core.withdraw_listing(core_id, "sold")
+    events, nxt = core.events_since(0, 2)
+    assert [e.seq for e in events] == [1, 2] and nxt == 2
+    rest, nxt = core.events_since(nxt, 100)
+    assert [e.type for e in events + rest] == ["listing.published", "listing.updated", "deal.reported",
+                                                "listing.withdrawn"]
+    assert rest[0].data == {"core_deal_id": deal_id, "listing_core_id": core_id, "origin": "gateway"}
+    assert core.events_since(nxt, 100) == ([], nxt)
+
+
+def test_refusals_by_the_core_are_rejections_and_are_not_retried(core_url, faults, clock) -> None:
+    core = make_http(core_url, clock)
+    core.publish_listing(LISTING, "k")
+    before = len(faults.log)
+    with pytest.raises(CoreRejected) as err:
+        core.publish_listing({**LISTING, "title": "other"}, "k")
+    assert (err.value.status, err.value.reason) == (422, "idempotency_key_reused")
+    with pytest.raises(CoreRejected) as err:
+        core.update_listing("CL-UNKNOWN", LISTING)
+    assert (err.value.status, err.value.reason) == (404, "unknown_listing")
+    assert len(faults.log) == before + 2
+    assert core.breaker.state == CLOSED
+
+
+def test_a_wrong_token_is_unavailability_not_a_rejection(core_url, clock) -> None:
+    """Marking outbox messages failed because of a misconfigured secret would lose them."""
+    core = HttpCore(core_url, "wrong", retries=0, breaker=CircuitBreaker(5, clock=clock))
+    with pytest.raises(CoreUnavailable, match="401"):
+        core.publish_listing(LISTING, "k")
+
+
+@pytest.mark.parametrize(("mode", "times"), [("503", 3), ("drop_before", 2), ("drop_after", 1),
+                                             ("drop_after", 3), ("slow_after", 1)])
+def test_the_listing_reaches_the_core_exactly_once_despite_faults(core_db, core_url, faults, clock,
+                                                                   mode, times) -> None:
+    core = make_http(core_url, clock, read_timeout=0.3)
+    with core_db.transaction() as s:
+        enqueue(s, "publish_listing", LISTING, "listing-5-publish", aggregate_type="listing", aggregate_id=5,
+                now=clock.now())
+    faults.fail_next(times, mode, seconds=0.8)
+    report = dispatch(core_db, core, clock.now())
+    assert report.delivered == 1, report.results
+    assert [what for _m, path, what in faults.log if path == "/core/v1/listings"] == [mode] * times + ["ok"]
+    assert _listings(core_db) == 1
+    with core_db.session() as s:
+        msg = s.execute(select(OutboxMessage)).scalar_one()
+    assert msg.status == "delivered" and msg.attempts == 1
+    events, _ = core.events_since(0, 10)
+    assert [e.type for e in events] == ["listing.published"]
+
+
+def test_when_retries_run_out_the_message_waits_and_is_delivered_once_later(core_db, core_url, faults,
+                                                                            clock) -> None:
+    core = make_http(core_url, clock, retries=2)
+    with core_db.transaction() as s:
+        enqueue(s, "publish_listing", LISTING, aggregate_type="listing", aggregate_id=5, now=clock.now())
+    faults.fail_next(2, "drop_after")
+    faults.fail_next(1, "503")
+    report = dispatch(core_db, core, clock.now())
+    assert report.deferred == 1 and report.stopped and _listings(core_db) == 1  # it got there, unseen
+    report = dispatch(core_db, core, clock.now() + dt.timedelta(seconds=10))
+    assert report.delivered == 1
+    assert _listings(core_db) == 1
+
+
+def test_the_breaker_opens_fails_fast_and_recovers_after_the_cool_down(core_url, faults, clock) -> None:
+    core = make_http(core_url, clock, retries=1,
+                     breaker=CircuitBreaker(2, dt.timedelta(seconds=30), clock=clock))
+    faults.fail_next(4, "503")
+    for _ in range(2):
+        with pytest.raises(CoreUnavailable):
+            core.publish_listing(LISTING, "k")
+    assert core.breaker.state == OPEN and len(faults.log) == 4
+    started = time.perf_counter()
+    with pytest.raises(CoreUnavailable) as err:
+        core.publish_listing(LISTING, "k")
+    assert time.perf_counter() - started < 0.05
+    assert err.value.extra["circuit"] == "open"
+    assert len(faults.log) == 4  # nothing reached the network
+    clock.advance(seconds=29)
+    with pytest.raises(CoreUnavailable):
+        core.events_since(0)
+    clock.advance(seconds=1)
+    faults.fail_next(2, "503")  # the probe fails: open again, for another cool-down
+    with pytest.raises(CoreUnavailable):
+        core.publish_listing(LISTING, "k")
+    assert core.breaker.state == OPEN
+    clock.advance(seconds=30)
+    core_id = core.publish_listing(LISTING, "k")  # the probe succeeds: closed
+    assert core.breaker.state == CLOSED and core_id.startswith("CL-")
+
+
+def test_only_one_probe_goes_through_while_half_open(clock) -> None:
+    breaker = CircuitBreaker(1, dt.timedelta(seconds=10), clock=clock)
+    breaker.failure()
+    clock.advance(seconds=10)
+    breaker.before_call()  # the probe
+    assert breaker.state == HALF_OPEN
+    with pytest.raises(CoreUnavailable):
+        breaker.before_call()
+    breaker.success()
+    breaker.before_call()
+
+
+def test_the_gateway_keeps_serving_while_the_core_is_down(db, clock) -> None:
+    """A request that enqueues commits and answers at once; the message waits in the outbox."""
+    from gateway.app import create_app
+    from gateway.auth.access import public
+    from gateway.db import db_session
+    from gateway.extensions import csrf
+    from tests.conftest import TEST_CONFIG
+
+    app = create_app({**TEST_CONFIG, "CORE_URL": dead_url(), "CORE_TOKEN": TOKEN,
+                      "CORE_DISPATCH_AFTER_COMMIT": "inline", "CORE_RETRIES": 2,
+                      "CORE_BACKOFF_SECONDS": 0.0}, db=db, clock=clock)
+
+    @public
+    def publish_something() -> Any:
+        enqueue(db_session(), "publish_listing", LISTING, aggregate_type="listing", aggregate_id=1,
+                now=clock.now())
+        return {"queued": True}, 201
+
+    app.add_url_rule("/test-only/publish", view_func=csrf.exempt(publish_something), methods=["POST"])
+    client = app.test_client()
+    started = time.perf_counter()
+    resp = client.post("/test-only/publish")
+    assert resp.status_code == 201 and time.perf_counter() - started < 2
+    assert client.get("/healthz").status_code == 200
+    with db.session() as s:
+        msg = s.execute(select(OutboxMessage)).scalar_one()
+    assert msg.status == "pending" and msg.attempts == 1 and "cannot reach the core" in msg.last_error
