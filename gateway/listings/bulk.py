@@ -105,13 +105,17 @@ def validate_rows(session: Session, rows: list[Any], subcentre_id: int) -> list[
         if not isinstance(raw, dict):
             errors.setdefault(f"rows.{n}", []).append("a row is an object")
             continue
+        shape_errors: dict[str, Any] = {}
         try:
             row = _ROW_SCHEMA.load(raw)
         except ValidationError as exc:
-            _flatten(f"rows.{n}", exc.messages, errors)
-            continue
+            # keep going with the fields that did load, so the row's rule errors show too
+            shape_errors = exc.messages if isinstance(exc.messages, dict) else {"_row": exc.messages}
+            _flatten(f"rows.{n}", shape_errors, errors)
+            row = dict(exc.valid_data or {})
         for field, messages in check_listing(session, row, subcentre_id, seller_cache=sellers).items():
-            errors.setdefault(f"rows.{n}.{field}", []).extend(messages)
+            if field not in shape_errors:
+                errors.setdefault(f"rows.{n}.{field}", []).extend(messages)
         loaded.append(row)
     if errors:
         bad = len({k.split(".")[1] for k in errors})

@@ -84,7 +84,9 @@ def price_clause(session: Session, q: SearchQuery, on: dt.date) -> Any:
     """Headline price within [price_min, price_max] of the caller's currency, for every listing
     currency that has a usable rate: the bounds are converted into that currency (lower bound
     rounded up, upper down, to its minor unit). Currencies without a usable rate drop out."""
-    caller = (q.price_min or q.price_max).currency.code  # type: ignore[union-attr]
+    bound = q.price_min if q.price_min is not None else q.price_max
+    assert bound is not None
+    caller = bound.currency.code
     source = DbRateSource(session)
     parts = []
     for ccy in _listing_currencies(session):
