@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import MetaData
 
@@ -31,9 +32,7 @@ POSTGRESQL_ONLY_INDEXES = ("ix_listings_search_tsv",)
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
     """Alembic ``include_name`` hook, shared by migrations/env.py and the drift test, so that
     autogenerate and the test compare exactly the same objects."""
-    if type_ == "table" and name and name.startswith(UNMODELLED_TABLE_PREFIXES):
-        return False
-    return True
+    return not (type_ == "table" and name and name.startswith(UNMODELLED_TABLE_PREFIXES))
 
 
 @contextmanager

@@ -21,8 +21,17 @@ from gateway.listings.codes import normalise_ipc_prefix
 from gateway.listings.errors import InvalidListing
 from gateway.listings.models import IpAsset, Listing
 from gateway.listings.schemas import (
-    ActionArgs, AssetSchema, EvidenceSchema, ImportResultSchema, ListingCreateSchema, ListingListArgs,
-    ListingPageSchema, ListingPatchSchema, ListingSchema, PublicationChecksSchema, SearchArgs,
+    ActionArgs,
+    AssetSchema,
+    EvidenceSchema,
+    ImportResultSchema,
+    ListingCreateSchema,
+    ListingListArgs,
+    ListingPageSchema,
+    ListingPatchSchema,
+    ListingSchema,
+    PublicationChecksSchema,
+    SearchArgs,
 )
 from gateway.listings.search import OPEN_STATES, SearchQuery, search_listings
 from gateway.listings.states import API_ACTIONS

@@ -14,7 +14,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.listings.access import Actor, SystemActor, in_scope_for_action
-from gateway.listings.errors import InvalidListing, PublicationBlocked, TransitionRefused
+from gateway.listings.errors import (
+    InvalidListing,
+    PublicationBlocked,
+    TransitionRefused,
+)
 from gateway.listings.models import Listing
 from gateway.listings.service import check_version, flush_versioned
 from gateway.listings.states import OUTCOME_ACTIONS, actions_from, find_transition

@@ -3,10 +3,20 @@ units plus a CHAR(3) currency (``kernel.db.MoneyField``)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
-    JSON, Boolean, CHAR, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, func,
+    CHAR,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
     literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -115,15 +125,15 @@ class Listing(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
-    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
-    assets: Mapped[list["IpAsset"]] = relationship(
+    assets: Mapped[list[IpAsset]] = relationship(
         back_populates="listing", order_by="IpAsset.id", cascade="all, delete-orphan")
-    attachments: Mapped[list["Attachment"]] = relationship(
+    attachments: Mapped[list[Attachment]] = relationship(
         order_by="Attachment.id", cascade="all, delete-orphan")
-    territories: Mapped[list["ListingTerritory"]] = relationship(
+    territories: Mapped[list[ListingTerritory]] = relationship(
         order_by="ListingTerritory.country", cascade="all, delete-orphan")
-    ipc_prefixes: Mapped[list["ListingIpcPrefix"]] = relationship(cascade="all, delete-orphan")
+    ipc_prefixes: Mapped[list[ListingIpcPrefix]] = relationship(cascade="all, delete-orphan")
 
     @property
     def territory(self) -> list[str]:
@@ -176,7 +186,7 @@ class IpAsset(Base):
     expires_on: Mapped[dt.date | None] = mapped_column(Date)
 
     listing: Mapped[Listing] = relationship(back_populates="assets")
-    evidence: Mapped["OwnershipEvidence | None"] = relationship(
+    evidence: Mapped[OwnershipEvidence | None] = relationship(
         back_populates="asset", uselist=False, cascade="all, delete-orphan")
 
 

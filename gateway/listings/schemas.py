@@ -1,13 +1,19 @@
 """Marshmallow schemas of the listing API (shapes only; the domain rules are in rules.py)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
 from gateway.listings.codes import TECHNOLOGY_FIELDS
 from gateway.listings.models import (
-    ASSET_KINDS, ATTACHMENT_KINDS, DIRECTIONS, PATENT_STATUSES, PRICING_MODES, TRANSACTION_TYPES,
+    ASSET_KINDS,
+    ATTACHMENT_KINDS,
+    DIRECTIONS,
+    PATENT_STATUSES,
+    PRICING_MODES,
+    TRANSACTION_TYPES,
 )
 from gateway.listings.states import STATES
 from gateway.schemas import MoneyField, PageArgs, PageSchema

@@ -11,12 +11,24 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from moneyed import Money
-from sqlalchemy import Float, and_, cast, false, func, literal, literal_column, or_, select, text
+from sqlalchemy import (
+    Float,
+    and_,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import column, table
 

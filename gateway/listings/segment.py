@@ -7,14 +7,13 @@ is the tokens separated by single spaces: SQLite's FTS5 ``unicode61`` tokenizer 
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
-
-def _is_cjk(ch: str) -> bool:
-    cp = ord(ch)
-    return (0x3400 <= cp <= 0x4DBF or 0x4E00 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF
-            or 0x20000 <= cp <= 0x3134F or 0x3040 <= cp <= 0x30FF or 0xAC00 <= cp <= 0xD7AF)
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+# a run of CJK characters, or a run of other letters and digits (``[^\W_]`` is alphanumeric)
+_RUNS = re.compile(f"([{_CJK}]+)|((?:(?![{_CJK}])[^\\W_])+)")
 
 
 def _strip_accents(text: str) -> str:
@@ -32,37 +31,18 @@ def tokens(text: str | None) -> list[Token]:
     """Split ``text`` into search tokens (see the module docstring)."""
     if not text:
         return []
-    text = unicodedata.normalize("NFKC", text)
     out: list[Token] = []
-    latin: list[str] = []
-    cjk: list[str] = []
-
-    def flush_latin() -> None:
-        if latin:
-            out.append(Token(_strip_accents("".join(latin)).lower()))
-            latin.clear()
-
-    def flush_cjk() -> None:
-        if len(cjk) == 1:
-            out.append(Token(cjk[0], single_cjk=True))
+    for cjk, word in _RUNS.findall(unicodedata.normalize("NFKC", text)):
+        if cjk:
+            if len(cjk) == 1:
+                out.append(Token(cjk, single_cjk=True))
+            else:
+                out.extend(Token(cjk[i:i + 2]) for i in range(len(cjk) - 1))
         else:
-            out.extend(Token(cjk[i] + cjk[i + 1]) for i in range(len(cjk) - 1))
-        cjk.clear()
-
-    for ch in text:
-        if _is_cjk(ch):
-            flush_latin()
-            cjk.append(ch)
-        elif ch.isalnum():
-            flush_cjk()
-            latin.append(ch)
-        else:
-            flush_latin()
-            flush_cjk()
-    flush_latin()
-    flush_cjk()
-    # accents stripped may leave non-alphanumerics behind (rare): keep only clean tokens
-    return [t for t in out if t.text and all(c.isalnum() for c in t.text)]
+            word = word.lower() if word.isascii() else _strip_accents(word).lower()
+            if word.isalnum():
+                out.append(Token(word))
+    return out
 
 
 def search_text(*parts: str | None) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from moneyed import Money
 from sqlalchemy import delete, insert, select
@@ -18,7 +19,12 @@ from gateway.listings.access import Actor, can_edit
 from gateway.listings.codes import check_country, ipc_prefixes
 from gateway.listings.errors import InvalidListing, NotEditable, VersionMismatch
 from gateway.listings.models import (
-    Attachment, IpAsset, Listing, ListingIpcPrefix, ListingSequence, ListingTerritory,
+    Attachment,
+    IpAsset,
+    Listing,
+    ListingIpcPrefix,
+    ListingSequence,
+    ListingTerritory,
     OwnershipEvidence,
 )
 from gateway.listings.rules import check_listing
@@ -81,8 +87,11 @@ def insert_listings(session: Session, rows: Sequence[dict[str, Any]], *, subcent
     values = [{**listing_columns(row), "reference": ref, "state": "draft", "subcentre_id": subcentre_id,
                "licence_required": False, "version": 1, "created_by": actor.actor,
                "created_at": now, "updated_at": now} for row, ref in zip(rows, refs)]
-    ids = list(session.execute(insert(Listing).returning(Listing.id, sort_by_parameter_order=True),
-                               values).scalars())
+    # plain executemany (RETURNING with ordered batches is far slower), then ids by reference
+    session.execute(insert(Listing), values)
+    by_ref = {ref: i for ref, i in session.execute(
+        select(Listing.reference, Listing.id).where(Listing.reference.between(refs[0], refs[-1])))}
+    ids = [by_ref[ref] for ref in refs]
     territories = [{"listing_id": i, "country": c} for i, row in zip(ids, rows) for c in row["territory"]]
     prefixes = [{"listing_id": i, "prefix": p} for i, row in zip(ids, rows)
                 for p in sorted({p for s in row["ipc_classes"] for p in ipc_prefixes(s)})]

@@ -16,10 +16,10 @@ Create Date: 2026-11-23 15:17:46.910366
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import kernel.db
+from alembic import op
 
+import kernel.db
 
 revision = '0006'
 down_revision = '0004'

@@ -8,9 +8,14 @@ import pytest
 from sqlalchemy import select, update
 
 from gateway.listings import lifecycle, service
-from gateway.listings.errors import PublicationBlocked, TransitionRefused, VersionMismatch
+from gateway.listings.errors import (
+    PublicationBlocked,
+    TransitionRefused,
+    VersionMismatch,
+)
 from gateway.listings.models import Listing
-from gateway.listings.states import ACTIONS, STATES, SYSTEM as SYSTEM_ROLE, TABLE
+from gateway.listings.states import ACTIONS, STATES, TABLE
+from gateway.listings.states import SYSTEM as SYSTEM_ROLE
 from kernel.audit.models import AuditEvent
 from kernel.errors import PermissionDenied
 from tests.support.listings import SYSTEM, Staff, draft_data, make_publishable, publish
@@ -42,7 +47,7 @@ def test_each_listed_transition_moves_the_listing_and_is_audited(db, parties, cl
         listing = _listing_in(s, parties, clock, state)
         if action == "expire":
             clock.advance(days=91)
-        role = sorted(move.roles)[0]
+        role = min(move.roles)
         lifecycle.transition(s, listing, action, _actor(role, parties), now=clock.now(), reason="test")
         assert listing.state == move.next_state
         event = s.execute(select(AuditEvent).where(AuditEvent.action == f"listing.{action}",
@@ -163,7 +168,7 @@ def test_publication_is_refused_for_an_expired_patent_relative_to_the_clock(db, 
         lifecycle.transition(s, listing, "submit", staff, now=clock.now())
         lifecycle.record_compliance_outcome(s, listing, "cleared", "user:9", "ok", now=clock.now())
         assert lifecycle.publication_checks(listing, clock.now()) == []
-        later = dt.datetime(2035, 1, 2, tzinfo=dt.timezone.utc)  # the patent expires 2035-01-01
+        later = dt.datetime(2035, 1, 2, tzinfo=dt.UTC)  # the patent expires 2035-01-01
         assert {c["code"] for c in lifecycle.publication_checks(listing, later)} == {"patent_expired"}
         with pytest.raises(PublicationBlocked):
             lifecycle.transition(s, listing, "publish", staff, now=later)

@@ -123,7 +123,7 @@ def test_price_range_in_the_callers_currency_with_stored_rates(db, corpus, clock
     # EUR per unit: USD 1.05, CNY 7.60, JPY 160; prices 250,000 USD, 1,000,000 CNY, 50,000,000 JPY
     _rates(db, clock, ("EUR", "USD", "1.05"), ("EUR", "CNY", "7.60"), ("EUR", "JPY", "160"))
     with db.session() as s:
-        eur = lambda a: Money(a, "EUR")  # noqa: E731
+        eur = lambda a: Money(a, "EUR")
         # in EUR: ai 238,095.24; battery 131,578.95; phone 312,500.00
         assert _ids(s, clock, price_min=eur("200000")) == [corpus["ai"], corpus["phone"]]
         assert _ids(s, clock, price_min=eur("100000"), price_max=eur("240000")) == [corpus["ai"], corpus["battery"]]

@@ -10,7 +10,7 @@ from gateway.listings import lifecycle, service
 from gateway.listings.access import SystemActor
 from gateway.listings.models import Listing
 
-START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 
 def draft_data(seller_id: int, **over: Any) -> dict[str, Any]:
