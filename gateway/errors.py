@@ -74,10 +74,11 @@ def _flatten_messages(messages: Any) -> dict[str, list[str]]:
 
 def domain_error_response(err: DomainError) -> Response:
     status = STATUS_BY_KIND.get(err.kind, 422)
-    extra = {k: v for k, v in err.extra.items() if k not in ("type", "title", "status")}
+    extra = {k: v for k, v in err.extra.items() if k not in ("type", "title", "status", "errors")}
     title = (err.__class__.__doc__ or err.code).strip().splitlines()[0]
-    return problem(status, title, err.detail, code=err.code,
-                   errors={err.field: [err.detail]} if err.field else None, **extra)
+    # one field's error, or (validating a whole document) ``errors={"rows.3.trl": [...]}``
+    errors = {err.field: [err.detail]} if err.field else err.extra.get("errors")
+    return problem(status, title, err.detail, code=err.code, errors=errors, **extra)
 
 
 def _web_page_error(status: int, title: str, detail: str | None) -> Response | None:

@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from gateway.config import DEFAULTS
-from gateway.schema import import_all_models
+from gateway.schema import expression_index_warnings_silenced, import_all_models, include_name
 from kernel.db import make_engine
 
 import os
@@ -27,7 +27,7 @@ def database_url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -45,8 +45,9 @@ def run_migrations_online() -> None:
 
 def _run(connection: object) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
-    with context.begin_transaction():
+                      render_as_batch=True, compare_type=True, include_name=include_name)
+    with context.begin_transaction(), \
+            expression_index_warnings_silenced(connection.dialect.name):  # type: ignore[attr-defined]
         context.run_migrations()
 
 

@@ -1,0 +1,196 @@
+"""The lifecycle table, walked: every listed transition works for a role it names, is refused
+to roles it does not name, and every pair the table does not list is refused with the state."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select, update
+
+from gateway.listings import lifecycle, service
+from gateway.listings.errors import (
+    PublicationBlocked,
+    TransitionRefused,
+    VersionMismatch,
+)
+from gateway.listings.models import Listing
+from gateway.listings.states import ACTIONS, STATES, TABLE
+from gateway.listings.states import SYSTEM as SYSTEM_ROLE
+from kernel.audit.models import AuditEvent
+from kernel.errors import PermissionDenied
+from tests.support.listings import SYSTEM, Staff, draft_data, make_publishable, publish
+
+ALL_ROLES = ("subcentre_staff", "seller", "buyer", "finance", "compliance_officer", "admin", SYSTEM_ROLE)
+
+
+def _actor(role: str, parties: dict) -> object:
+    if role == SYSTEM_ROLE:
+        return SYSTEM
+    return Staff(parties["us"], role=role, organisation_id=parties["seller_us"]
+                 if role in ("seller",) else parties["buyer_org"])
+
+
+def _listing_in(s, parties, clock, state: str) -> Listing:
+    staff = Staff(parties["us"])
+    listing = service.create_listing(s, draft_data(parties["seller_us"]), subcentre_id=parties["us"],
+                                     actor=staff, now=clock.now())
+    make_publishable(s, listing, staff, clock.now())
+    s.execute(update(Listing).where(Listing.id == listing.id).values(state=state))
+    s.refresh(listing)
+    return listing
+
+
+@pytest.mark.parametrize("state,action", sorted(TABLE))
+def test_each_listed_transition_moves_the_listing_and_is_audited(db, parties, clock, state, action) -> None:
+    move = TABLE[(state, action)]
+    with db.transaction() as s:
+        listing = _listing_in(s, parties, clock, state)
+        if action == "expire":
+            clock.advance(days=91)
+        role = min(move.roles)
+        lifecycle.transition(s, listing, action, _actor(role, parties), now=clock.now(), reason="test")
+        assert listing.state == move.next_state
+        event = s.execute(select(AuditEvent).where(AuditEvent.action == f"listing.{action}",
+                                                   AuditEvent.entity_id == str(listing.id))).scalar_one()
+        assert f'"state":"{state}"' in event.payload and f'"state":"{move.next_state}"' in event.payload
+
+
+@pytest.mark.parametrize("state,action", sorted(TABLE))
+def test_each_listed_transition_refuses_roles_it_does_not_name(db, parties, clock, state, action) -> None:
+    move = TABLE[(state, action)]
+    with db.transaction() as s:
+        listing = _listing_in(s, parties, clock, state)
+        for role in ALL_ROLES:
+            if role not in move.roles:
+                with pytest.raises(PermissionDenied):
+                    lifecycle.transition(s, listing, action, _actor(role, parties), now=clock.now())
+        assert listing.state == state
+
+
+def test_every_pair_the_table_does_not_list_is_a_conflict_naming_the_state(db, parties, clock) -> None:
+    refused = 0
+    with db.transaction() as s:
+        listing = _listing_in(s, parties, clock, "draft")
+        for state in STATES:
+            s.execute(update(Listing).where(Listing.id == listing.id).values(state=state))
+            s.refresh(listing)
+            for action in ACTIONS:
+                if (state, action) in TABLE:
+                    continue
+                with pytest.raises(TransitionRefused) as err:
+                    lifecycle.transition(s, listing, action, _actor("admin", parties), now=clock.now())
+                assert err.value.extra["state"] == state
+                refused += 1
+    assert refused > 100
+
+
+def test_staff_of_another_sub_centre_cannot_move_the_listing(db, parties, clock) -> None:
+    with db.transaction() as s:
+        listing = _listing_in(s, parties, clock, "draft")
+        with pytest.raises(PermissionDenied):
+            lifecycle.transition(s, listing, "submit", Staff(parties["dk"]), now=clock.now())
+
+
+def test_expiry_waits_for_the_end_of_the_listing_period(db, parties, clock) -> None:
+    with db.transaction() as s:
+        listing = _listing_in(s, parties, clock, "published")
+        with pytest.raises(TransitionRefused):
+            lifecycle.transition(s, listing, "expire", SYSTEM, now=clock.now())
+
+
+def test_a_stale_version_is_refused(db, parties, clock) -> None:
+    with db.transaction() as s:
+        listing = _listing_in(s, parties, clock, "draft")
+        with pytest.raises(VersionMismatch):
+            lifecycle.transition(s, listing, "submit", Staff(parties["us"]), now=clock.now(),
+                                 expected_version=listing.version - 1)
+
+
+def test_compliance_outcome_licence_required_flags_the_listing_and_it_may_publish(db, parties, clock) -> None:
+    staff = Staff(parties["us"])
+    with db.transaction() as s:
+        listing = _listing_in(s, parties, clock, "submitted")
+        lifecycle.record_compliance_outcome(s, listing, "licence_required", "user:9", "dual-use 3E001",
+                                            now=clock.now())
+        assert (listing.state, listing.licence_required) == ("licence_required", True)
+        lifecycle.transition(s, listing, "publish", staff, now=clock.now())
+        assert listing.state == "published"
+        pending = s.execute(select(AuditEvent).where(AuditEvent.action == "listing.core_delivery_pending",
+                                                     AuditEvent.entity_id == str(listing.id))).scalar_one()
+        assert listing.reference in pending.payload
+
+
+def test_a_blocked_listing_cannot_be_published(db, parties, clock) -> None:
+    with db.transaction() as s:
+        listing = _listing_in(s, parties, clock, "submitted")
+        lifecycle.record_compliance_outcome(s, listing, "blocked", "user:9", "end user listed", now=clock.now())
+        with pytest.raises(TransitionRefused) as err:
+            lifecycle.transition(s, listing, "publish", Staff(parties["us"]), now=clock.now())
+        assert err.value.extra["state"] == "blocked"
+
+
+def _cleared(s, parties, clock, **over) -> Listing:
+    staff = Staff(parties["us"])
+    listing = service.create_listing(s, draft_data(parties["seller_us"], **over), subcentre_id=parties["us"],
+                                     actor=staff, now=clock.now())
+    return listing
+
+
+def _codes(err: PublicationBlocked) -> set[str]:
+    return {m["code"] for m in err.extra["missing"]}
+
+
+def test_publication_is_refused_while_ownership_is_unconfirmed(db, parties, clock) -> None:
+    staff = Staff(parties["us"])
+    with db.transaction() as s:
+        listing = _cleared(s, parties, clock)
+        service.add_asset(s, listing, {"kind": "know_how", "title": "Training recipe"}, staff, clock.now())
+        lifecycle.transition(s, listing, "submit", staff, now=clock.now())
+        lifecycle.record_compliance_outcome(s, listing, "cleared", "user:9", "ok", now=clock.now())
+        with pytest.raises(PublicationBlocked) as err:
+            lifecycle.transition(s, listing, "publish", staff, now=clock.now())
+        assert _codes(err.value) == {"ownership_unconfirmed"}
+        asset = listing.assets[0]
+        service.record_ownership_evidence(s, listing, asset, {
+            "registered_owner": "Someone Else LLC", "matches_seller": False, "source_uri": None, "note": None},
+            actor=staff, now=clock.now())
+        s.refresh(listing)
+        with pytest.raises(PublicationBlocked) as err:
+            lifecycle.transition(s, listing, "publish", staff, now=clock.now())
+        assert _codes(err.value) == {"ownership_mismatch"}
+
+
+def test_publication_is_refused_for_an_expired_patent_relative_to_the_clock(db, parties, clock) -> None:
+    staff = Staff(parties["us"])
+    with db.transaction() as s:
+        listing = _cleared(s, parties, clock, period_end=clock.now() + dt.timedelta(days=4000))
+        make_publishable(s, listing, staff, clock.now())
+        lifecycle.transition(s, listing, "submit", staff, now=clock.now())
+        lifecycle.record_compliance_outcome(s, listing, "cleared", "user:9", "ok", now=clock.now())
+        assert lifecycle.publication_checks(listing, clock.now()) == []
+        later = dt.datetime(2035, 1, 2, tzinfo=dt.UTC)  # the patent expires 2035-01-01
+        assert {c["code"] for c in lifecycle.publication_checks(listing, later)} == {"patent_expired"}
+        with pytest.raises(PublicationBlocked):
+            lifecycle.transition(s, listing, "publish", staff, now=later)
+
+
+def test_publication_is_refused_with_one_language_only(db, parties, clock) -> None:
+    staff = Staff(parties["us"])
+    with db.transaction() as s:
+        listing = _cleared(s, parties, clock, title_en=None, abstract_en=None)
+        make_publishable(s, listing, staff, clock.now())
+        lifecycle.transition(s, listing, "submit", staff, now=clock.now())
+        lifecycle.record_compliance_outcome(s, listing, "cleared", "user:9", "ok", now=clock.now())
+        with pytest.raises(PublicationBlocked) as err:
+            lifecycle.transition(s, listing, "publish", staff, now=clock.now())
+        assert {(m["code"], m.get("field")) for m in err.value.extra["missing"]} == {
+            ("text_missing", "title_en"), ("text_missing", "abstract_en")}
+        assert listing.state == "cleared"
+
+
+def test_the_whole_happy_path_reaches_published(db, parties, clock) -> None:
+    staff = Staff(parties["us"])
+    with db.transaction() as s:
+        listing = _cleared(s, parties, clock)
+        publish(s, listing, staff, clock.now())
+        assert listing.state == "published" and listing.reference.startswith("LST-2026-")
