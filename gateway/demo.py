@@ -106,9 +106,10 @@ def load_demo(session: Session, now: dt.datetime, progress: Callable[[str], None
     from compliance.export_control.catalogue import parse_catalogue_csv
     from compliance.export_control.service import load_catalogue
 
-    data = (Path(__file__).resolve().parent.parent / "compliance" / "export_control" / "data"
-            / "export-catalogue-subset.csv").read_bytes()
-    _cat, outcome = load_catalogue(session, parse_catalogue_csv(data, "export"), now, actor)
-    created["export_catalogue"] = int(outcome == "loaded")
-    progress("export catalogue: demo subset")
+    data_dir = Path(__file__).resolve().parent.parent / "compliance" / "export_control" / "data"
+    for direction in ("export", "import"):
+        data = (data_dir / f"{direction}-catalogue-subset.csv").read_bytes()
+        _cat, outcome = load_catalogue(session, parse_catalogue_csv(data, direction), now, actor)
+        created[f"{direction}_catalogue"] = int(outcome == "loaded")
+        progress(f"{direction} catalogue: demo subset")
     return created

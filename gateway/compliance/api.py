@@ -16,6 +16,7 @@ from compliance.config import ComplianceConfig
 from compliance.export_control.models import Classification
 from compliance.export_control.records import record_licence, record_registration
 from compliance.export_control.service import SubjectRef, classify
+from gateway.listings.links import apply_classification
 from compliance.party import party_facts, ref_of_row
 from compliance.payments.service import record_tax_filing
 from compliance.screening.models import (ListEntryRecord, ListVersion, ScreeningRecord,
@@ -189,9 +190,11 @@ class Classifications(MethodView):
     def post(self, args: dict[str, Any]) -> Classification:
         """Classify a subject: an entry code (prohibited / restricted) or null (free)."""
         principal = require_principal()
-        return classify(db_session(), SubjectRef(args["subject_type"], args["subject_id"]),
-                        args["direction"], args["entry_code"], principal.actor, args["reason"],
-                        get_clock().now())
+        now = get_clock().now()
+        row = classify(db_session(), SubjectRef(args["subject_type"], args["subject_id"]),
+                       args["direction"], args["entry_code"], principal.actor, args["reason"], now)
+        apply_classification(db_session(), row, now=now)  # a classified listing moves on
+        return row
 
 
 @blp.route("/licences")

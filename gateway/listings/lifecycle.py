@@ -13,6 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from flask import current_app, has_app_context
+
+from compliance.config import ComplianceConfig
+from gateway.listings import links
 from gateway.listings.access import Actor, SystemActor, in_scope_for_action
 from gateway.listings.errors import (
     InvalidListing,
@@ -25,6 +29,8 @@ from gateway.listings.states import OUTCOME_ACTIONS, actions_from, find_transiti
 from kernel.audit import record_event
 from kernel.errors import PermissionDenied
 
+#: states in which the shared core knows the listing (a withdrawal must reach it)
+PUBLISHED_STATES = frozenset({"published", "under_negotiation", "in_notice_period", "in_auction"})
 #: states publication follows from (the compliance outcomes that allow it)
 PUBLISHABLE = frozenset({"cleared", "licence_required"})
 
@@ -92,7 +98,8 @@ def transition(session: Session, listing: Listing, action: str, actor: Actor, *,
         raise PermissionDenied("this listing belongs to another sub-centre or seller")
     check_version(listing, expected_version)
     if action == "publish":
-        missing = publication_checks(listing, now)
+        missing = publication_checks(listing, now) + links.seller_clearance_problems(
+            session, listing, compliance_config())
         if missing:
             raise PublicationBlocked("the listing cannot be published yet", state=listing.state,
                                      missing=missing)
@@ -100,6 +107,7 @@ def transition(session: Session, listing: Listing, action: str, actor: Actor, *,
         raise TransitionRefused("the listing period is not over yet", state=listing.state,
                                 allowed_actions=actions_from(listing.state))
     before = {"state": listing.state, "version": listing.version}
+    was_public = listing.state in PUBLISHED_STATES
     listing.state = move.next_state
     listing.updated_at = now
     flush_versioned(session, listing)
@@ -107,8 +115,12 @@ def transition(session: Session, listing: Listing, action: str, actor: Actor, *,
                  entity_id=listing.id, at=now, before=before,
                  after={"state": listing.state, "version": listing.version},
                  data={"reason": reason} if reason else None)
-    if listing.state == "published":
+    if action == "submit":
+        links.on_submitted(session, listing, actor=actor.actor, now=now, config=compliance_config())
+    elif action == "publish":
         on_published(session, listing, actor=actor, now=now)
+    elif action == "withdraw" and was_public and actor.actor != links.SYSTEM_CORE:
+        links.enqueue_withdrawal(session, listing, reason or "withdrawn by the seller's sub-centre", now=now)
     return listing
 
 
@@ -134,13 +146,11 @@ def record_compliance_outcome(session: Session, listing: Listing, outcome: str, 
 
 
 def on_published(session: Session, listing: Listing, *, actor: Actor, now: dt.datetime) -> None:
-    """Called in the publishing transaction, after the state changed to ``published``.
+    """Called in the publishing transaction: the message to the shared core goes into the
+    outbox in this same transaction; the dispatcher delivers it and stores ``core_id``."""
+    links.enqueue_publication(session, listing, now=now)
 
-    On merge with the core adapter branch, the transactional-outbox enqueue of the
-    ``publish listing`` message to the shared core goes here (same transaction as the state
-    change); the dispatcher then fills ``listing.core_id``. Until then the publication is real
-    in the gateway and this records that delivery to the core is pending.
-    """
-    record_event(session, actor=actor.actor, action="listing.core_delivery_pending",
-                 entity_type="listing", entity_id=listing.id, at=now,
-                 data={"reference": listing.reference, "core_id": listing.core_id})
+
+def compliance_config() -> ComplianceConfig:
+    """The compliance thresholds of the running app (defaults outside one)."""
+    return ComplianceConfig.from_mapping(current_app.config) if has_app_context() else ComplianceConfig()

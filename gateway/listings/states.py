@@ -78,7 +78,8 @@ TABLE: dict[tuple[str, str], Transition] = {
         Transition("published", "expire", "expired", TRADING),
         Transition("cleared", "expire", "expired", TRADING),
         Transition("licence_required", "expire", "expired", TRADING),
-        *[Transition(s, "withdraw", "withdrawn", OWNER) for s in _WITHDRAWABLE],
+        # the system withdraws a listing the shared core reports withdrawn through a domestic channel
+        *[Transition(s, "withdraw", "withdrawn", OWNER | {SYSTEM}) for s in _WITHDRAWABLE],
     ]
 }
 

@@ -115,9 +115,12 @@ def test_compliance_outcome_licence_required_flags_the_listing_and_it_may_publis
         assert (listing.state, listing.licence_required) == ("licence_required", True)
         lifecycle.transition(s, listing, "publish", staff, now=clock.now())
         assert listing.state == "published"
-        pending = s.execute(select(AuditEvent).where(AuditEvent.action == "listing.core_delivery_pending",
-                                                     AuditEvent.entity_id == str(listing.id))).scalar_one()
-        assert listing.reference in pending.payload
+        from gateway.core.models import OutboxMessage
+
+        message = s.execute(select(OutboxMessage).where(OutboxMessage.aggregate_type == "listing",
+                                                        OutboxMessage.aggregate_id == str(listing.id))).scalar_one()
+        assert message.kind == "publish_listing" and message.status == "pending"
+        assert listing.reference in message.payload
 
 
 def test_a_blocked_listing_cannot_be_published(db, parties, clock) -> None:

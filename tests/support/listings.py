@@ -52,7 +52,12 @@ class Staff:
 
 
 def make_publishable(session: Any, listing: Listing, actor: Any, now: dt.datetime) -> None:
-    """Add a patent with matching ownership evidence."""
+    """Add a patent with matching ownership evidence, and screen the seller (as submission
+    does) so that publication's seller clearance holds."""
+    from compliance.screening.service import screen_party
+    from kernel.parties import Organisation
+
+    screen_party(session, session.get(Organisation, listing.seller_id), "test", now, "system:test")
     asset = service.add_asset(session, listing, {
         "kind": "patent", "title": "Image recognition", "jurisdiction": "US", "number": "US10000001B2",
         "status": "granted", "expires_on": dt.date(2035, 1, 1)}, actor, now)
