@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "gateway.auth.models",
     "settlement.fx.models",
     "settlement.ledger.models",
+    "settlement.plans.models",
 )
 
 
