@@ -12,9 +12,10 @@ def register_api(app: Flask, api: Api) -> None:
     from gateway.audit.api import blp as audit_blp
     from gateway.auth.api import blp as auth_blp
     from gateway.parties.api import blp as parties_blp
+    from gateway.settlement.api import blp as settlement_blp
 
     api.ma_plugin.converter.add_attribute_function(money_openapi)
-    for blp in (auth_blp, parties_blp, audit_blp):
+    for blp in (auth_blp, parties_blp, audit_blp, settlement_blp):
         # API clients authenticate with tokens; cookie-borne API calls are CSRF-checked in
         # gateway.auth.access with the X-CSRFToken header instead of a form field
         csrf.exempt(blp)
