@@ -5,8 +5,10 @@ ISO 11649: ``RF`` + two check digits + 1 to 21 alphanumerics. The check digits a
 ISO 7064 MOD 97-10 (the IBAN algorithm): put ``RF00`` after the reference, turn letters into
 numbers (A=10 ... Z=35), and the check is 98 minus the remainder mod 97. Validation moves the
 first four characters to the end and wants remainder 1. Printed in groups of four
-(``RF18 5390 0754 7034``); banks carry it without spaces. It catches every single-character
-error and every swap of two neighbours, which is what mangled remittance text does.
+(``RF18 5390 0754 7034``); banks carry it without spaces. MOD 97-10 catches every change of
+one digit and every swap of two neighbouring digits; a letter read as a digit (or the other
+way) becomes a change of length in the numeric form and is caught with probability 96/97,
+not always. Our bodies are the digits of the human id behind a fixed prefix.
 
 The human id ``STX-2026-000123-02`` (exchange prefix, year of the plan, plan number, instruction
 number) is what people read on the phone; the RF reference is built from the same digits, so

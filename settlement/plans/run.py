@@ -17,6 +17,7 @@ from typing import Callable
 from sqlalchemy import or_, select
 
 from kernel.db import Database
+from kernel.errors import DomainError
 
 from .config import PlanConfig
 from .gate import PaymentGate
@@ -76,30 +77,44 @@ def run_due(db: Database, *, now: dt.datetime, gate: PaymentGate, actor: str = "
         _, due, _ = _candidates(db, now.date())
     progress(f"{len(due)} instructions to make due, {len(moving)} to move on")
     for n, instr_id in enumerate(due + moving, 1):
-        with db.transaction() as s:
-            instr = s.execute(select(SettlementInstruction).where(
-                SettlementInstruction.id == instr_id)
-                .with_for_update(skip_locked=True)).scalar_one_or_none()
-            if instr is None:
-                summary.skipped += 1
-                continue
-            plan = instr.plan
-            if instr.status == "scheduled" and instr_id in due:
-                mark_due(s, plan, instr, now=now, actor=actor, config=config)
-                summary.made_due += 1
-            if instr.status in ("funds_received", "held"):
-                decision = release(s, plan, instr, gate, now=now, actor=actor, config=config)
-                if decision.released:
-                    summary.released += 1
-                else:
-                    summary.held += 1
-            if instr.status == "compliance_released":
-                convert_proceeds(s, plan, instr, now=now, actor=actor, config=config)
-                summary.converted += 1
-            if instr.status == "converted":
-                pay_out(s, plan, instr, now=now, actor=actor)
-                summary.paid_out += 1
+        try:
+            _advance(db, instr_id, instr_id in due, now=now, gate=gate, actor=actor,
+                     config=config, summary=summary)
+        except DomainError as exc:
+            # this instruction's transaction is rolled back; the others go on, and the run
+            # reports it (the CLI exits 1)
+            summary.errors.append(f"instruction {instr_id}: {exc.code}: {exc.detail}")
+            progress(f"  instruction {instr_id} not moved: {exc.detail}")
         if n % 100 == 0:
             progress(f"  {n}/{len(due) + len(moving)}")
     progress(str(summary))
     return summary
+
+
+def _advance(db: Database, instr_id: int, make_due: bool, *, now: dt.datetime,
+             gate: PaymentGate, actor: str, config: PlanConfig, summary: RunSummary) -> None:
+    """Move one instruction as far as it goes, in one transaction under its row lock; the
+    summary counts only what was committed."""
+    done: list[str] = []
+    with db.transaction() as s:
+        instr = s.execute(select(SettlementInstruction).where(
+            SettlementInstruction.id == instr_id)
+            .with_for_update(skip_locked=True)).scalar_one_or_none()
+        if instr is None:
+            summary.skipped += 1
+            return
+        plan = instr.plan
+        if instr.status == "scheduled" and make_due:
+            mark_due(s, plan, instr, now=now, actor=actor, config=config)
+            done.append("made_due")
+        if instr.status in ("funds_received", "held"):
+            decision = release(s, plan, instr, gate, now=now, actor=actor, config=config)
+            done.append("released" if decision.released else "held")
+        if instr.status == "compliance_released":
+            convert_proceeds(s, plan, instr, now=now, actor=actor, config=config)
+            done.append("converted")
+        if instr.status == "converted":
+            pay_out(s, plan, instr, now=now, actor=actor)
+            done.append("paid_out")
+    for what in done:
+        setattr(summary, what, getattr(summary, what) + 1)

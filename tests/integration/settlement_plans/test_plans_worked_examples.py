@@ -385,3 +385,24 @@ def test_kwd_payout_with_three_decimals(db: Database, clock: FrozenClock, world:
         n = s.execute(select(func.count()).select_from(Transfer).where(
             Transfer.key.like(f"settlement:{paid.id}:%"))).scalar()
         assert n == 4
+
+
+def test_a_spot_instruction_without_a_fresh_rate_is_reported_and_the_others_go_on(
+        db: Database, clock: FrozenClock, world: World, gate: TaxFilingGate) -> None:
+    spot = _single(world, "D-SPOT", world.seller_us, "USD", "1000.00", "CNY", "USD", "US", None)
+    spot = DealTerms(**{**spot.__dict__, "rate_policy": RatePolicy.SPOT})
+    same = _single(world, "D-SAME", world.seller_us, "USD", "1000.00", "USD", "USD", "US", None)
+    with db.transaction() as s:
+        create_plan(s, spot, now=clock.now(), actor=ACTOR, config=CONFIG)
+        create_plan(s, same, now=clock.now(), actor=ACTOR, config=CONFIG)
+    # ten days later the stored rates are more than 3 business days old
+    clock.set(utc(2026, 12, 3, 9))
+    summary = run_due(db, now=clock.now(), gate=gate, config=CONFIG)
+    assert summary.made_due == 1 and len(summary.errors) == 1
+    assert "fx_stale_rate" in summary.errors[0] or "StaleRate" in summary.errors[0] \
+        or "more than 3 business days" in summary.errors[0]
+    with db.session() as s:
+        statuses = dict(s.execute(select(SettlementInstruction.ref, SettlementInstruction.status)
+                                  ).all())
+        assert sorted(statuses.values()) == ["due", "scheduled"]
+        assert check_ledger(s) == []

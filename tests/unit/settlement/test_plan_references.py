@@ -49,11 +49,17 @@ def test_the_human_id_and_its_rf_reference_carry_the_same_digits() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(body=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=21),
-       pos=st.integers(min_value=0, max_value=24), char=st.sampled_from("ABCXYZ0189"))
-def test_every_built_reference_validates_and_any_single_change_is_caught(
-        body: str, pos: int, char: str) -> None:
-    rf = build_rf(body)
-    assert is_valid_rf(rf)
-    i = 4 + pos % len(body)
-    if rf[i] != char:
-        assert not is_valid_rf(rf[:i] + char + rf[i + 1:])
+       digits=st.text(alphabet="0123456789", min_size=2, max_size=12),
+       pos=st.integers(min_value=0, max_value=30), digit=st.sampled_from("0123456789"))
+def test_every_built_reference_validates_and_digit_errors_are_caught(
+        body: str, digits: str, pos: int, digit: str) -> None:
+    assert is_valid_rf(build_rf(body))
+    # our references: a letter prefix then digits; any one digit changed is caught ...
+    rf = build_rf("STX" + digits)
+    i = 7 + pos % len(digits)
+    if rf[i] != digit:
+        assert not is_valid_rf(rf[:i] + digit + rf[i + 1:])
+    # ... and so is any swap of two different neighbouring digits
+    j = 7 + pos % (len(digits) - 1)
+    if rf[j] != rf[j + 1]:
+        assert not is_valid_rf(rf[:j] + rf[j + 1] + rf[j] + rf[j + 2:])
