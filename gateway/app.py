@@ -69,6 +69,9 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
     from gateway.api import register_api
     from gateway.web import register_web
 
+    from gateway import settlement
+
+    settlement.init_app(app)
     health.init_app(app)
     register_api(app, api)
     register_web(app)

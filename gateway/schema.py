@@ -26,6 +26,7 @@ MODEL_MODULES = (
     "gateway.core.embedded_models",
     "gateway.core.models",
     "gateway.listings.models",
+    "settlement.plans.models",
 )
 
 

@@ -1,0 +1,52 @@
+"""Settlement's payment gate, answered by compliance's payment rules.
+
+Settlement asks "may this payment be released?" with a ``PaymentRequest`` (plain data);
+compliance decides with ``check_payment`` (tax filing above USD 50,000, structuring, licence and
+registration, party clearance) and logs the check. The gateway is the one place that knows both.
+
+What the payment is for (the listing whose technology was classified) comes from the deal;
+until trading links deals to listings, ``subject_for`` finds none and compliance holds the
+payment with ``export_control_unknown``: it fails closed rather than guessing.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from compliance.config import ComplianceConfig
+from compliance.export_control.service import SubjectRef
+from compliance.party import PartyRef
+from compliance.payments.service import PaymentCheck, check_payment
+from kernel.clock import Clock
+from settlement.plans import PaymentDecision, PaymentRequest
+
+SubjectResolver = Callable[[Session, PaymentRequest], SubjectRef | None]
+
+
+def no_subject(session: Session, request: PaymentRequest) -> SubjectRef | None:
+    return None
+
+
+class CompliancePaymentGate:
+    def __init__(self, config: ComplianceConfig, clock: Clock,
+                 subject_for: SubjectResolver = no_subject) -> None:
+        self.config = config
+        self.clock = clock
+        self.subject_for = subject_for
+
+    def check(self, session: Session, request: PaymentRequest) -> PaymentDecision:
+        decision = check_payment(session, PaymentCheck(
+            contract_ref=request.contract_ref, payee_party=PartyRef("organisation", request.payee_party),
+            amount_minor=request.amount_minor, currency=request.currency,
+            usd_equivalent_minor=request.usd_equivalent_minor, usd_rate=request.usd_rate,
+            kind=request.kind, on=request.on, payment_ref=request.instruction_ref,
+            subject=self.subject_for(session, request),
+            # money leaving China pays for technology brought in
+            direction="import" if request.outbound else "export",
+        ), self.clock.now(), "system:settlement", self.config)
+        if decision.decision == "release":
+            return PaymentDecision("release")
+        return PaymentDecision("hold", tuple(f"{r.code}: {r.detail}" for r in decision.reasons))
+
+
