@@ -10,8 +10,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
-import json
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN
 from typing import Any
 
 from moneyed import Money

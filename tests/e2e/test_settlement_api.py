@@ -2,7 +2,6 @@
 the licensee's royalty report, advices, and the run-due command."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Callable
 
 import pytest
