@@ -106,9 +106,10 @@ class MoneyField:
         price = MoneyField("price")
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, currency_attr: str | None = None) -> None:
         self.minor_attr = f"{name}_minor"
-        self.currency_attr = f"{name}_currency"
+        # a table whose rows all share one currency column may name it (``currency``)
+        self.currency_attr = currency_attr or f"{name}_currency"
 
     def __get__(self, obj: Any, owner: type) -> Any:
         if obj is None:

@@ -46,11 +46,6 @@ class Statement:
     sections: tuple[AccountSection, ...]
 
 
-def _amount(p: Posting) -> Money:
-    # Posting.amount (MoneyField) looks for amount_currency; postings keep it in ``currency``
-    return from_minor(p.amount_minor, p.currency)
-
-
 def statement_of_account(session: Session, organisation_id: int, start: dt.datetime,
                          end: dt.datetime) -> Statement:
     """Postings on the organisation's accounts with ``start <= posted_at < end``."""
@@ -65,7 +60,7 @@ def statement_of_account(session: Session, organisation_id: int, start: dt.datet
                    Posting.posted_at < end).order_by(Posting.posted_at, Posting.id)).all()
         lines = tuple(StatementLine(
             p.posted_at, p.transfer_id, desc,
-            _amount(p) if p.side == "debit" else None, _amount(p) if p.side == "credit" else None,
+            p.amount if p.side == "debit" else None, p.amount if p.side == "credit" else None,
             from_minor(p.balance_after, p.currency)) for p, desc in rows)
         sections.append(AccountSection(
             acct.id, acct.purpose, acct.currency, balance_as_of(session, acct.id, start - _TICK),

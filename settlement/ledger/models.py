@@ -144,7 +144,7 @@ class Posting(Base):
     posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     balance_after: Mapped[int] = mapped_column(BigInteger)
 
-    amount = MoneyField("amount")
+    amount = MoneyField("amount", currency_attr="currency")
 
 
 class Hold(Base):
@@ -183,4 +183,4 @@ class Hold(Base):
     transfer_id: Mapped[int | None] = mapped_column(
         ID, ForeignKey("ledger_transfers.id"), nullable=True)
 
-    amount = MoneyField("amount")
+    amount = MoneyField("amount", currency_attr="currency")

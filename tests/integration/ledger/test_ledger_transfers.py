@@ -40,6 +40,9 @@ def test_a_balanced_transfer_moves_running_balances_and_chains_balance_after(
                            .where(Posting.transfer_id == t.id)).all()
         assert dict(afters) == {accounts.escrow_usd: 70000, accounts.payable_usd: 29000,
                                 accounts.fee_usd: 1000}
+        fee = s.execute(select(Posting).where(Posting.transfer_id == t.id,
+                                              Posting.account_id == accounts.fee_usd)).scalar_one()
+        assert fee.amount == Money("10.00", "USD")  # a posting reads back as Money
         assert check_ledger(s) == []
 
 
