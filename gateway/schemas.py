@@ -47,6 +47,16 @@ def money_openapi(converter: Any, field: fields.Field, **kwargs: Any) -> dict[st
     return dict(MONEY_JSONSCHEMA) if isinstance(field, MoneyField) else {}
 
 
+#: ids are BIGINT on PostgreSQL and INTEGER (64-bit) on SQLite; anything larger is not an id
+MAX_ID = 2**63 - 1
+
+
+def IdField(**kw: Any) -> fields.Integer:  # noqa: N802 - reads as a field class at the use site
+    """An id given by a client (in a body or query): a positive 64-bit integer."""
+    return fields.Integer(strict=kw.pop("strict", False),
+                          validate=validate.Range(min=1, max=MAX_ID), **kw)
+
+
 class PageArgs(Schema):
     cursor = fields.String(metadata={"description": "opaque cursor from the previous page's `next`"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
