@@ -10,6 +10,7 @@ from gateway import errors, idempotency, observability
 from gateway.config import load_config
 from gateway.extensions import babel, csrf, limiter, select_locale
 from kernel.clock import Clock, SystemClock
+from kernel.faults import failure_point
 from kernel.db import Database
 
 API_SPEC = {
@@ -86,14 +87,19 @@ def _finish_requests(app: Flask) -> None:
         session = g.get("db_session")
         if response.status_code >= 400:
             if session is not None:
-                session.rollback()
+                try:
+                    session.rollback()
+                except OperationalError:  # the connection died with the database: nothing to undo
+                    app.logger.warning("rollback on a lost connection", exc_info=True)
             idempotency.after_failure()
             return response
         if session is None:
             return response
         try:
             idempotency.before_commit(response)
+            failure_point("gateway.before_commit")  # the view's work done, nothing committed
             session.commit()
+            failure_point("gateway.after_commit")  # committed, the response never sent
         except IntegrityError:
             session.rollback()
             idempotency.after_failure()
@@ -109,6 +115,5 @@ def _finish_requests(app: Flask) -> None:
             session.rollback()
             idempotency.after_failure()
             app.logger.error("database unavailable at commit", exc_info=True)
-            return errors.problem(503, "Service Unavailable", "the database is unavailable; retry later",
-                                  code="database_unavailable")
+            return errors.database_unavailable()
         return response

@@ -5,7 +5,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, redirect, render_template, request, url_for
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -60,6 +60,13 @@ class IdConverter(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+def database_unavailable() -> Response:
+    resp = problem(503, "Service Unavailable", "the database is unavailable; retry later",
+                   code="database_unavailable")
+    resp.headers["Retry-After"] = "5"
+    return resp
 
 
 def value_out_of_range() -> Response:
@@ -141,6 +148,13 @@ def init_app(app: Flask) -> None:
         # bits, a string beyond its column on PostgreSQL): the request's fault, not ours
         log.warning("value refused by the database driver: %s", type(err).__name__)
         return value_out_of_range()
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(err: OperationalError) -> Response:
+        # the database went away (restart, network, SQLite busy past its timeout); nothing was
+        # committed, so the client may retry (with the same Idempotency-Key for writes)
+        log.error("database unavailable: %s", type(getattr(err, "orig", err)).__name__)
+        return database_unavailable()
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
