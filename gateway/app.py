@@ -4,15 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, g
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from gateway import core as gateway_core
 from gateway import errors, idempotency, observability
 from gateway.config import load_config
-from flask_smorest import Api
-
 from gateway.extensions import babel, csrf, limiter, select_locale
 from kernel.clock import Clock, SystemClock
+from kernel.faults import failure_point
 from kernel.db import Database
 
 API_SPEC = {
@@ -44,6 +43,8 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
     """Build the app. Tests pass ``config``, a ``db`` bound to their transaction and a clock."""
     cfg = load_config(config)
     app = Flask(__name__, instance_relative_config=False)
+    # before any route is added: every <int:...> in a path is a 64-bit id or does not match
+    app.url_map.converters["int"] = errors.IdConverter
     app.config.update(cfg)
     app.config.update(API_SPEC)
     app.config.setdefault("RATELIMIT_ENABLED", True)
@@ -61,7 +62,9 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    api = Api(app)
+    from gateway.api.spec import make_api
+
+    api = make_api(app)
     # after flask-smorest, whose own HTTPException handler ours replaces with problem+json
     errors.init_app(app)
 
@@ -89,25 +92,34 @@ def _finish_requests(app: Flask) -> None:
         session = g.get("db_session")
         if response.status_code >= 400:
             if session is not None:
-                session.rollback()
+                try:
+                    session.rollback()
+                except OperationalError:  # the connection died with the database: nothing to undo
+                    app.logger.warning("rollback on a lost connection", exc_info=True)
             idempotency.after_failure()
             return response
         if session is None:
             return response
         try:
             idempotency.before_commit(response)
+            failure_point("gateway.before_commit")  # the view's work done, nothing committed
             session.commit()
+            failure_point("gateway.after_commit")  # committed, the response never sent
         except IntegrityError:
             session.rollback()
             idempotency.after_failure()
             app.logger.warning("commit refused by a constraint", exc_info=True)
             return errors.problem(409, "Conflict", "the change clashes with data written meanwhile; "
                                   "reload and try again", code="write_conflict")
+        except DataError:
+            session.rollback()
+            idempotency.after_failure()
+            app.logger.warning("commit refused a value", exc_info=True)
+            return errors.value_out_of_range()
         except OperationalError:
             session.rollback()
             idempotency.after_failure()
             app.logger.error("database unavailable at commit", exc_info=True)
-            return errors.problem(503, "Service Unavailable", "the database is unavailable; retry later",
-                                  code="database_unavailable")
+            return errors.database_unavailable()
         app.extensions[gateway_core.EXTENSION].after_commit(session)  # delivers outbox messages; never raises
         return response

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from kernel.clock import Clock
@@ -39,6 +40,9 @@ def init_app(app: Flask, db: Database, clock: Clock) -> None:
     def _close_session(exc: BaseException | None) -> None:
         session: Any = g.pop("db_session", None)
         if session is not None:
-            if exc is not None or session.in_transaction():
-                session.rollback()
-            session.close()
+            try:
+                if exc is not None or session.in_transaction():
+                    session.rollback()
+                session.close()
+            except OperationalError:  # the connection died with the database: nothing to undo
+                session.invalidate()

@@ -5,7 +5,9 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, redirect, render_template, request, url_for
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from kernel.errors import DomainError
 
@@ -46,6 +48,31 @@ def problem(status: int, title: str, detail: str | None = None, *, code: str | N
     if status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="gateway"'
     return resp
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: a non-negative integer that fits a 64-bit id column.
+
+    A larger number in a path is no id of ours (404) rather than a value the database driver
+    cannot bind (a 500 on SQLite, out of range on PostgreSQL).
+    """
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def database_unavailable() -> Response:
+    resp = problem(503, "Service Unavailable", "the database is unavailable; retry later",
+                   code="database_unavailable")
+    resp.headers["Retry-After"] = "5"
+    return resp
+
+
+def value_out_of_range() -> Response:
+    return problem(422, "Unprocessable Content",
+                   "a value in the request is out of range or too long for what it names",
+                   code="value_out_of_range")
 
 
 def _flatten_messages(messages: Any) -> dict[str, list[str]]:
@@ -114,6 +141,21 @@ def init_app(app: Flask) -> None:
         if status == 405 and hasattr(err, "valid_methods") and err.valid_methods:
             resp.headers["Allow"] = ", ".join(err.valid_methods)
         return resp
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(err: Exception) -> Response:
+        # a value the schemas let through but the database cannot hold (a number beyond 64
+        # bits, a string beyond its column on PostgreSQL): the request's fault, not ours
+        log.warning("value refused by the database driver: %s", type(err).__name__)
+        return value_out_of_range()
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(err: OperationalError) -> Response:
+        # the database went away (restart, network, SQLite busy past its timeout); nothing was
+        # committed, so the client may retry (with the same Idempotency-Key for writes)
+        log.error("database unavailable: %s", type(getattr(err, "orig", err)).__name__)
+        return database_unavailable()
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:

@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any, Callable
 
 from flask import Response, current_app, g, request
+from sqlalchemy.exc import OperationalError
 
 from gateway.auth.access import require_principal
 from gateway.db import db_session, get_clock, get_db
@@ -26,6 +27,21 @@ def _fingerprint() -> str:
     return hashlib.sha256(request.path.encode() + b"\n" + canonical).hexdigest()
 
 
+def _end_reading_transaction() -> None:
+    """End the request session's transaction, which so far has only read the caller's token.
+
+    On SQLite a writing request's session holds the database's single writer lock from its
+    first statement (``BEGIN IMMEDIATE``), and the claim below commits in a transaction of its
+    own: without this the claim waits for a lock its own request holds, until busy_timeout
+    (30 s) ends in "database is locked".
+    """
+    session = g.get("db_session")
+    if session is not None and session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("@idempotent must run before the view writes anything")
+        session.rollback()
+
+
 def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
     """Honour ``Idempotency-Key``: replay the first response, refuse a changed body or a
     duplicate still in flight. Requests without the header run as usual."""
@@ -40,6 +56,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
                            code="bad_idempotency_key", errors={HEADER: ["malformed"]})
         principal = require_principal()
         cfg = current_app.config
+        _end_reading_transaction()
         claim = claim_key(
             get_db(), scope=principal.actor, route=f"{request.method} {request.path}", key=key,
             request_hash=_fingerprint(), now=get_clock().now(),
@@ -80,4 +97,9 @@ def after_failure() -> None:
     """The request failed: forget the claim so a retry may run."""
     record_id = g.pop("idempotency_claim", None)
     if record_id is not None:
-        release_key(get_db(), record_id)
+        try:
+            release_key(get_db(), record_id)
+        except OperationalError:
+            # the database is gone: the claim stays "in progress" and is taken over by a retry
+            # once it is IDEMPOTENCY_STALE_SECONDS old (its work never committed)
+            current_app.logger.warning("could not release idempotency claim %s", record_id)

@@ -42,9 +42,34 @@ MONEY_JSONSCHEMA = {
 }
 
 
+class DecimalString(fields.Decimal):
+    """An exact decimal (a rate, a percentage) sent as a string, never a JSON number."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(as_string=True, **kwargs)
+
+
+DECIMAL_STRING_JSONSCHEMA = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
+
+
 def money_openapi(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
-    """apispec attribute function: document ``MoneyField`` as its JSON object."""
-    return dict(MONEY_JSONSCHEMA) if isinstance(field, MoneyField) else {}
+    """apispec attribute function: document ``MoneyField`` as its JSON object and
+    ``DecimalString`` as a string."""
+    if isinstance(field, MoneyField):
+        return dict(MONEY_JSONSCHEMA)
+    if isinstance(field, DecimalString):
+        return dict(DECIMAL_STRING_JSONSCHEMA)
+    return {}
+
+
+#: ids are BIGINT on PostgreSQL and INTEGER (64-bit) on SQLite; anything larger is not an id
+MAX_ID = 2**63 - 1
+
+
+def IdField(**kw: Any) -> fields.Integer:  # noqa: N802 - reads as a field class at the use site
+    """An id given by a client (in a body or query): a positive 64-bit integer."""
+    return fields.Integer(strict=kw.pop("strict", False),
+                          validate=validate.Range(min=1, max=MAX_ID), **kw)
 
 
 class PageArgs(Schema):

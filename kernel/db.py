@@ -157,6 +157,10 @@ def _configure_sqlite(engine: Engine) -> None:
 def make_engine(url: str, **kw: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("postgresql"):
+        # a pooled connection may have died with a database restart: test it on checkout, so
+        # the first request after the restart reconnects instead of failing
+        kw.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kw)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

@@ -46,6 +46,7 @@ class SignIn(MethodView):
     @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
     @blp.arguments(SignInSchema)
     @blp.response(201, IssuedTokenSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED", description="wrong credentials, or locked")
     @blp.doc(security=[])
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Exchange email and password for an API token (rate-limited, locks after failures)."""

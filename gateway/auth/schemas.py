@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from gateway.auth.models import ROLES
-from gateway.schemas import PageSchema
+from gateway.schemas import IdField, PageSchema
 
 
 class SignInSchema(Schema):
@@ -44,7 +44,7 @@ class UserSchema(Schema):
     subcentre = fields.String(load_default=None, load_only=True, validate=validate.Length(max=16),
                               metadata={"description": "sub-centre code, for sub-centre staff"})
     subcentre_id = fields.Integer(dump_only=True, allow_none=True)
-    organisation_id = fields.Integer(load_default=None, allow_none=True)
+    organisation_id = IdField(load_default=None, allow_none=True)
     locale = fields.String(load_default="en", validate=validate.OneOf(["en", "zh_CN"]))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=12, max=1024))
     active = fields.Boolean(dump_only=True)

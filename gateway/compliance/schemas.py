@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gateway.schemas import PageArgs, PageSchema
+from gateway.schemas import IdField, PageArgs, PageSchema
 
 REASON = fields.String(required=True, validate=validate.Length(min=3, max=4000),
                        metadata={"description": "the officer's reason, in words"})
@@ -67,7 +67,7 @@ class DecisionArgs(Schema):
 
 
 class ScreeningArgs(Schema):
-    organisation_id = fields.Integer(required=True)
+    organisation_id = IdField(required=True)
     purpose = fields.String(load_default="officer_request", validate=validate.Length(min=1, max=64))
 
 

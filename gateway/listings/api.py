@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from gateway.api.spec import may_answer
 from gateway.auth.access import AUTHENTICATED, allow, require_principal
 from gateway.auth.principal import Principal
 from gateway.db import db_session, get_clock
@@ -148,6 +149,7 @@ class ListingSearch(MethodView):
 @blp.route("/import")
 class ListingImport(MethodView):
     @allow("subcentre_staff")
+    @may_answer(415)
     @idempotent
     @blp.response(201, ImportResultSchema)
     @blp.doc(requestBody={"content": {"text/csv": {"schema": {"type": "string"}},
@@ -184,6 +186,7 @@ class ListingItem(MethodView):
         return present(listing, principal), 200, _etag(listing)
 
     @allow(*STAFF)
+    @may_answer(428)
     @blp.arguments(ListingPatchSchema)
     @blp.response(200, ListingSchema)
     def patch(self, changes: dict[str, Any], listing_id: int) -> Any:

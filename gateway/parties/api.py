@@ -13,7 +13,7 @@ from gateway.auth.principal import Principal
 from gateway.db import db_session, get_clock
 from gateway.idempotency import idempotent
 from gateway.pagination import paginate
-from gateway.schemas import PageArgs, PageSchema
+from gateway.schemas import IdField, PageArgs, PageSchema
 from kernel.audit import record_event
 from kernel.errors import InvalidInput, NotFound, PermissionDenied
 from kernel.parties import Organisation, Person, SubCentre
@@ -56,7 +56,7 @@ class OrganisationSchema(Schema):
     country = fields.String(required=True, validate=ISO2)
     org_type = fields.String(required=True, validate=validate.OneOf(ORGANISATION_TYPES))
     tax_residency = fields.String(required=True, validate=ISO2)
-    subcentre_id = fields.Integer(load_default=None, allow_none=True)
+    subcentre_id = IdField(load_default=None, allow_none=True)
     people = fields.List(fields.Nested(PersonSchema), dump_only=True)
 
 

@@ -15,7 +15,7 @@ from gateway.auth.principal import Principal
 from gateway.db import db_session, get_clock
 from gateway.idempotency import idempotent
 from gateway.pagination import paginate
-from gateway.schemas import MoneyField, PageArgs, PageSchema
+from gateway.schemas import DecimalString, MoneyField, PageArgs, PageSchema
 from gateway.settlement import plan_config
 from kernel.errors import PermissionDenied
 from kernel.parties import Organisation
@@ -34,7 +34,7 @@ blp = Blueprint("settlement", __name__, url_prefix="/api/v1",
 class LineSchema(Schema):
     kind = fields.String()
     rule = fields.String()
-    rate = fields.Decimal(as_string=True, allow_none=True)
+    rate = DecimalString(allow_none=True)
     amount = MoneyField(metadata={"description": "in the contract currency"})
     booked = MoneyField(allow_none=True, metadata={"description": "in the pay-in currency"})
 
@@ -59,8 +59,8 @@ class InstructionSchema(Schema):
     gross = MoneyField()
     payin = MoneyField(allow_none=True)
     payout = MoneyField(allow_none=True)
-    payin_rate = fields.Decimal(as_string=True, allow_none=True)
-    payout_rate = fields.Decimal(as_string=True, allow_none=True)
+    payin_rate = DecimalString(allow_none=True)
+    payout_rate = DecimalString(allow_none=True)
     lines = fields.List(fields.Nested(LineSchema))
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kernel.audit import record_event
+from kernel.faults import failure_point
 from kernel.money import from_minor, to_minor
 
 from .errors import (
@@ -374,6 +375,7 @@ def _post(session: Session, specs: Sequence[TransferSpec], *, at: dt.datetime, a
     todo = [p for p in prepared if p.spec.key not in replays]
     times = [_apply(p, states, at) for p in todo]
     posted = {r.key: r for r in _insert(session, todo, times, actor)}
+    failure_point("ledger.postings_inserted")  # transfers and postings written, balances not yet
     _write_accounts(session, states)
     return [replays.get(k) or posted[k] for k in keys], states
 

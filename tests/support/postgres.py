@@ -56,6 +56,14 @@ class PostgresServer:
             shutil.chown(self.root, "postgres", "postgres")
         self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
+        return self.resume()
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (fault tests: the database restarting)."""
+        self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> "PostgresServer":
+        """Start the server on its data directory and port, waiting until it accepts connections."""
         opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
                 f"-c unix_socket_directories={self.root} -c fsync=off -c synchronous_commit=off "
                 f"-c full_page_writes=off -c max_connections=200 -c shared_buffers=128MB")
