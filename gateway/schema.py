@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "compliance.cases.models",
     "compliance.export_control.models",
     "compliance.payments.models",
+    "settlement.reconciliation.models",
 )
 
 
