@@ -132,11 +132,11 @@ class Matcher:
             covered = 0 if prior is None else prior["covered"]
             self.remaining[iid] = to_minor(p.amount) - covered
         self.existing = existing
+        self.claimed: set[str] = {i for i, e in existing.items() if e["complete"]}
         self.active: dict[str, _Active] = {}
         self.allocations: list[tuple[str, int, int, int]] = []  # iid, line, amount, charges
         self.matched_lines: dict[int, str] = {}                  # line id -> rule
         self.exceptions: list[_Exception] = []
-        self.claimed: set[str] = set()  # instructions fully settled in this run
         self._build_indexes()
 
     # -- indexes, built once ------------------------------------------------------------------
@@ -528,6 +528,21 @@ def _load_existing(session: Session) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _add_settled(session: Session, existing: dict[str, dict[str, Any]],
+                 instruction_ids: Sequence[str]) -> None:
+    """Instructions the source still lists as open though a complete match stands (its view
+    lags): they are treated as settled, so a second payment for one goes to the queue."""
+    m = MATCHES.c
+    for chunk in _in_chunks([i for i in instruction_ids if i not in existing]):
+        for r in session.execute(select(m.id, m.instruction_id, m.settled_minor,
+                                        m.charges_minor, m.expected_minor)
+                                 .where(m.status == "active", m.complete.is_(True),
+                                        m.instruction_id.in_(chunk))):
+            existing[r.instruction_id] = {"id": r.id, "settled": r.settled_minor,
+                                          "charges": r.charges_minor,
+                                          "covered": r.expected_minor, "complete": True}
+
+
 def _in_chunks(values: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -643,6 +658,7 @@ def match_statements(session: Session, source: ExpectedPaymentSource, *, at: dt.
     payments = list(source.open_payments(session, currency=None, since=since, until=until))
     say(f"matching {len(lines)} lines against {len(payments)} open payments")
     existing = _load_existing(session)
+    _add_settled(session, existing, [p.instruction_id for p in payments])
     matcher = Matcher(payments, cfg, existing, day)
     matcher.run(lines, say)
     e = EXCEPTIONS.c
