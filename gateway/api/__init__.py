@@ -13,9 +13,11 @@ def register_api(app: Flask, api: Api) -> None:
     from gateway.auth.api import blp as auth_blp
     from gateway.compliance.api import blp as compliance_blp
     from gateway.parties.api import blp as parties_blp
+    from gateway.reconciliation.api import blp as reconciliation_blp
 
     api.ma_plugin.converter.add_attribute_function(money_openapi)
-    for blp in (auth_blp, parties_blp, audit_blp, compliance_blp):
+    for blp in (auth_blp, parties_blp, audit_blp, compliance_blp,
+                reconciliation_blp):
         # API clients authenticate with tokens; cookie-borne API calls are CSRF-checked in
         # gateway.auth.access with the X-CSRFToken header instead of a form field
         csrf.exempt(blp)

@@ -205,7 +205,11 @@ def manual_match(session: Session, source: ExpectedPaymentSource, exception_id: 
     pay = _payment(session, source, iid)
     line = _line(session, lid)
     free = line.amount_minor - line.allocated_minor
-    remaining = to_minor(pay.amount) - _covered(_active_match(session, iid))
+    active = _active_match(session, iid)
+    if active is not None and active.complete:
+        raise AlreadyMatched(f"instruction {iid} is already fully matched (match {active.id})",
+                             match_id=active.id)
+    remaining = to_minor(pay.amount) - _covered(active)
     charges = 0
     if pay.direction == IN:
         amount = min(free, remaining)

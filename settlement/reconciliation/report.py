@@ -97,9 +97,15 @@ def parse_period(period: str) -> tuple[dt.date, dt.date]:
 
 
 def build_report(session: Session, bank_account_id: int, start: dt.date, end: dt.date, *,
-                 as_of: dt.date | None = None) -> ReconciliationReport:
+                 as_of: dt.date | None = None, ledger_at: dt.datetime | None = None
+                 ) -> ReconciliationReport:
     """The report for one bank account over ``start``..``end`` (booking dates), open items
-    aged at ``as_of`` (default: the period's end)."""
+    aged at ``as_of`` (default: the period's end).
+
+    The ledger balance is the bank ledger account's as of ``ledger_at`` (default: the end of
+    the period). Matches post when they are made, not at their value dates, so a report drawn
+    for a past period passes the time it is drawn.
+    """
     bank = session.get(BankAccount, bank_account_id)
     if bank is None:
         raise UnknownBankAccount(f"no bank account {bank_account_id}", field="account")
@@ -113,7 +119,7 @@ def build_report(session: Session, bank_account_id: int, start: dt.date, end: dt
     closing = from_minor(stmts[-1].closing_minor, ccy) if stmts else None
     end_of_day = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(),
                                      tzinfo=dt.timezone.utc) - dt.timedelta(microseconds=1)
-    ledger = balance_as_of(session, bank.ledger_account_id, end_of_day)
+    ledger = balance_as_of(session, bank.ledger_account_id, ledger_at or end_of_day)
     ln = StatementLineRecord.__table__.c
     day = func.coalesce(ln.booking_date, ln.value_date)
     signed = case((ln.direction == "CRDT", 1), else_=-1)

@@ -68,7 +68,7 @@ class MatchSummary:
                 "resolved_exceptions": self.resolved_exceptions, "expected": self.expected}
 
 
-@dataclass
+@dataclass(eq=False)
 class _Active:
     """An instruction's match in this run: new, or an existing partial one being extended."""
 
@@ -149,9 +149,8 @@ class Matcher:
                 if ref:
                     by_ref[ref].append(iid)
             by_amount[(p.direction, p.currency, self.remaining[iid])].append(iid)
-            block = R.name_block(p.counterparty_name)
-            if block:
-                by_block[(p.direction, block)].append(iid)
+            for word in R.name_words(p.counterparty_name):
+                by_block[(p.direction, word)].append(iid)
         self.by_ref = by_ref
         self.by_amount = by_amount
         self.by_block = by_block
@@ -352,12 +351,16 @@ class Matcher:
         return left
 
     # -- rule 3: grouped ----------------------------------------------------------------------
+    def _block(self, direction: str, name: str | None) -> list[str]:
+        """The payments sharing the rarest word of ``name`` (a blocking step: the names are
+        compared properly afterwards); a word every other payer has says nothing."""
+        lists = [self.by_block.get((direction, w), []) for w in R.name_words(name)]
+        lists = [x for x in lists if x]
+        return min(lists, key=len) if lists else []
+
     def _counterparty_payments(self, line: R.LineView) -> list[tuple[int, ExpectedPayment]]:
-        block = R.name_block(line.name)
-        if not block:
-            return []
         out = []
-        for iid in self.by_block.get((line.direction, block), ()):
+        for iid in self._block(line.direction, line.name):
             if not self._open(iid):
                 continue
             pay = self.pays[iid]
@@ -404,16 +407,17 @@ class Matcher:
         return left
 
     def rule_group_partials(self, lines: Sequence[R.LineView]) -> list[R.LineView]:
+        # lines of one payer: grouped by the payer's normalised name
         pool: dict[tuple[str, str, str], list[R.LineView]] = defaultdict(list)
         for line in lines:
-            block = R.name_block(line.name)
-            if block:
-                pool[(line.direction, line.currency, block)].append(line)
+            key = R.normalise_name(line.name)
+            if key:
+                pool[(line.direction, line.currency, key)].append(line)
         used: set[int] = set()
-        for (direction, currency, block), group in pool.items():
+        for (direction, currency, _key), group in pool.items():
             if len(group) < 2:
                 continue
-            for iid in self.by_block.get((direction, block), ()):
+            for iid in self._block(direction, group[0].name):
                 if not self._open(iid):
                     continue
                 pay = self.pays[iid]
@@ -562,6 +566,7 @@ def write_run(session: Session, m: Matcher, *, at: dt.datetime, actor: str,
     """Store the run's matches, allocations, line states and exceptions in bulk."""
     summary = MatchSummary()
     new = [a for a in m.active.values() if a.match_id is None]
+    extended = [a for a in m.active.values() if a.match_id is not None]
     rows = [{
         "instruction_id": a.pay.instruction_id, "reference": a.pay.reference[:64],
         "direction": a.pay.direction, "rule": a.rule, "score": a.score,
@@ -583,7 +588,6 @@ def write_run(session: Session, m: Matcher, *, at: dt.datetime, actor: str,
                              "run again") from None
     for a, mid in zip(new, ids):
         a.match_id = mid
-    extended = [a for a in m.active.values() if a not in new]
     if extended:
         c = MATCHES.c
         session.execute(

@@ -162,10 +162,10 @@ def name_score(a: str | None, b: str | None) -> int:
     return int(fuzz.token_sort_ratio(na, nb))
 
 
-def name_block(name: str | None) -> str:
-    """A blocking key: the longest word of the normalised name (cheap, order-free)."""
-    words = normalise_name(name).split()
-    return max(words, key=len) if words else ""
+@lru_cache(maxsize=200_000)
+def name_words(name: str | None) -> tuple[str, ...]:
+    """The blocking keys of a name: its normalised words of three letters or more."""
+    return tuple(sorted({w for w in normalise_name(name).split() if len(w) >= 3}))
 
 
 def date_score(days: int, window: int) -> int:
