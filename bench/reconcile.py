@@ -290,14 +290,16 @@ def bench(name: str, url: str, gen: Gen, data: bytes) -> None:
     print(f"\n== {name}")
     t0 = time.perf_counter()
     with db.transaction() as s:
-        result = import_statement(s, data, "camt053", at=NOW, actor="bench",
-                                  progress=lambda m: None)
+        result = import_statement(
+            s, data, "camt053", at=NOW, actor="bench",
+            progress=lambda m: print(f"{time.perf_counter() - t0:6.1f} s {m}")
+            if "stored" not in m or "100000/" in m else None)
     t_import = time.perf_counter() - t0
     print(f"import: {result.line_count} lines in {t_import:.1f} s")
     t0 = time.perf_counter()
     with db.transaction() as s:
         summary = match_statements(s, source, at=NOW, actor="bench",
-                                   progress=lambda m: print(m))
+                                   progress=lambda m: print(f"{time.perf_counter() - t0:6.1f} s {m}"))
     t_match = time.perf_counter() - t0
     print(f"matching: {t_match:.1f} s; matched lines per rule {dict(summary.by_rule)}; "
           f"exceptions {dict(summary.exceptions)}")

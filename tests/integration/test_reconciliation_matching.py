@@ -212,7 +212,7 @@ def test_an_instruction_is_never_matched_twice(db, clock, bank) -> None:
     # and the database refuses a second active match whatever the code does
     first = matches(db)[0]
     row = {c.name: getattr(first, c.name) for c in Match.__table__.columns if c.name != "id"}
-    with db.transaction() as s, pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError), db.transaction() as s:
         s.execute(insert(Match.__table__), [row])
 
 

@@ -562,8 +562,10 @@ def _set_lines(session: Session, ids: Sequence[int], status: str, full: bool) ->
 
 
 def write_run(session: Session, m: Matcher, *, at: dt.datetime, actor: str,
-              open_line_exceptions: dict[int, int]) -> MatchSummary:
+              open_line_exceptions: dict[int, int],
+              progress: Callable[[str], None] | None = None) -> MatchSummary:
     """Store the run's matches, allocations, line states and exceptions in bulk."""
+    say = progress or (lambda _m: None)
     summary = MatchSummary()
     new = [a for a in m.active.values() if a.match_id is None]
     extended = [a for a in m.active.values() if a.match_id is not None]
@@ -578,14 +580,21 @@ def write_run(session: Session, m: Matcher, *, at: dt.datetime, actor: str,
         "posted_at": None, "reverted_at": None, "reverted_by": None, "revert_reason": None,
     } for a in new]
     try:
-        ids: list[int] = []
-        for chunk in _in_chunks(rows, 2000):
-            result = session.execute(
-                insert(MATCHES).returning(MATCHES.c.id, sort_by_parameter_order=True), chunk)
-            ids.extend(r[0] for r in result)
+        # Plain multi-row INSERTs, then the ids read back by instruction (one active match
+        # per instruction): RETURNING in parameter order makes SQLite insert row by row.
+        for chunk in _in_chunks(rows):
+            session.execute(insert(MATCHES), chunk)
     except IntegrityError:
         raise AlreadyMatched("another run matched one of these instructions meanwhile; "
                              "run again") from None
+    c = MATCHES.c
+    id_of: dict[str, int] = {}
+    for chunk in _in_chunks([a.pay.instruction_id for a in new]):
+        id_of.update((r.instruction_id, r.id) for r in session.execute(
+            select(c.instruction_id, c.id).where(c.status == "active",
+                                                 c.instruction_id.in_(chunk))))
+    ids = [id_of[a.pay.instruction_id] for a in new]
+    say("  matches stored")
     for a, mid in zip(new, ids):
         a.match_id = mid
     if extended:
@@ -602,7 +611,9 @@ def write_run(session: Session, m: Matcher, *, at: dt.datetime, actor: str,
                   for iid, line_id, amount, charges in m.allocations]
     for chunk in _in_chunks(alloc_rows):
         session.execute(insert(ALLOCS), chunk)
+    say("  allocations stored")
     _set_lines(session, list(m.matched_lines), "matched", full=True)
+    say("  lines marked")
     # exceptions: keep an open one for a line that is still an exception, add the new ones
     exc_rows = []
     still_open: set[int] = set()
@@ -661,9 +672,11 @@ def match_statements(session: Session, source: ExpectedPaymentSource, *, at: dt.
     until = (max(dates) if dates else day) + dt.timedelta(days=_SEARCH_DAYS)
     payments = list(source.open_payments(session, currency=None, since=since, until=until))
     say(f"matching {len(lines)} lines against {len(payments)} open payments")
+    say("  payments listed")
     existing = _load_existing(session)
     _add_settled(session, existing, [p.instruction_id for p in payments])
     matcher = Matcher(payments, cfg, existing, day)
+    say("  indexes built")
     matcher.run(lines, say)
     e = EXCEPTIONS.c
     open_rows = session.execute(select(e.id, e.line_id, e.instruction_id).where(
@@ -672,8 +685,9 @@ def match_statements(session: Session, source: ExpectedPaymentSource, *, at: dt.
     open_line_exc = {r.line_id: r.id for r in open_rows if r.line_id in line_ids}
     matcher.unpaid({r.instruction_id for r in open_rows
                     if r.line_id is None and r.instruction_id is not None})
+    say("  decided; writing")
     summary = write_run(session, matcher, at=at, actor=actor,
-                        open_line_exceptions=open_line_exc)
+                        open_line_exceptions=open_line_exc, progress=say)
     summary.lines = len(lines)
     summary.expected = len(matcher.pays)
     record_event(session, actor=actor, action="reconciliation.matched",
