@@ -124,8 +124,9 @@ def init_app(app: Flask) -> None:
     from gateway.compliance_cli import compliance_cli
     from gateway.fx_cli import fx_cli
     from gateway.ledger_cli import ledger_cli
+    from gateway.reconciliation.cli import reconcile_cli
     from gateway.settlement.cli import settlement_cli
 
     for group in (users_cli, tokens_cli, audit_cli, db_cli, demo_cli, fx_cli, ledger_cli,
-                  compliance_cli, settlement_cli):
+                  compliance_cli, settlement_cli, reconcile_cli):
         app.cli.add_command(group)

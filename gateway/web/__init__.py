@@ -7,4 +7,6 @@ from gateway.web.views import bp
 
 
 def register_web(app: Flask) -> None:
+    from gateway.reconciliation import web as _reconciliation_pages  # noqa: F401 - adds routes
+
     app.register_blueprint(bp)

@@ -284,3 +284,43 @@ def _deal_ref(ctx: Tenancy, tenant: str) -> Owned | None:
 def _instruction(ctx: Tenancy, tenant: str) -> Owned | None:
     found = _plan_of(ctx, tenant)
     return None if found is None else Owned(found[2], found[3])
+
+
+# -- reconciliation (finance's own work: no tenant reaches it) ----------------------------------
+
+FINANCE = frozenset({"admin", "finance"})
+
+
+def _reconciliation(ctx: Tenancy) -> tuple[int, int]:
+    """One imported statement: a line matched to an expected payment by its reference, and a
+    line nobody expected (an exception). (exception id, match id)."""
+    from kernel.clock import FrozenClock
+    from settlement.reconciliation.importer import register_bank_account
+    from settlement.reconciliation.models import Match, ReconException
+    from tests.integration.reconciliation_fixtures import IBAN, entry, load, run
+    from tests.support.reconciliation import MemorySource, expected, human_ref
+
+    key = ("_recon", "*")
+    if key not in ctx.cache:
+        clock = FrozenClock(ctx.now)
+        with ctx.db.transaction() as s:
+            register_bank_account(s, identifier=IBAN, currency="EUR", name="Main EUR", at=ctx.now,
+                                  actor="test")
+        load(ctx.db, clock, entry("100.00", ref="M1", e2e=human_ref(1, 1)),
+             entry("55.00", ref="M2"), opening="1000.00")
+        run(ctx.db, clock, MemorySource([expected(1, "100.00")]))
+        with ctx.db.session() as s:
+            exc = s.execute(select(ReconException.id).order_by(ReconException.id)).scalars().first()
+            match = s.execute(select(Match.id).order_by(Match.id)).scalars().first()
+        ctx.cache[key] = (exc, match)
+    return ctx.cache[key]
+
+
+@resource("exception_id", global_roles=FINANCE)
+def _exception(ctx: Tenancy, tenant: str) -> Owned | None:
+    return Owned(_reconciliation(ctx)[0], frozenset())
+
+
+@resource("match_id", global_roles=FINANCE)
+def _match(ctx: Tenancy, tenant: str) -> Owned | None:
+    return Owned(_reconciliation(ctx)[1], frozenset())

@@ -6,7 +6,6 @@ that anchor, so errors read ``Stmt[1]/Ntry[4]/NtryDtls/TxDtls[2]/AmtDtls/TxAmt/A
 from __future__ import annotations
 
 import re
-from collections import deque
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import NoReturn
@@ -24,6 +23,8 @@ _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?")
 _UETR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _INDICATORS = ("CRDT", "DBIT")
+# elements whose children are looked up in turn: indexed during their anchor's walk
+_SCOPES = frozenset({"TxDtls", "BookgDt", "ValDt", "Dt", "Chrgs", "Rcrd", "Sts"})
 
 
 def local_name(el: etree._Element) -> str:
@@ -50,16 +51,29 @@ class Fields:
         if index is None:
             index = {}
             cut = len(self._brace)
-            # Breadth first, so elements sharing a path are listed in document order.
-            queue = deque([(el, "")])
-            while queue:
-                node, prefix = queue.popleft()
-                for child in node:
-                    tag = child.tag
-                    if isinstance(tag, str) and tag.startswith(self._brace):
-                        path = prefix + tag[cut:]
-                        index.setdefault(path, []).append(child)
-                        queue.append((child, path + "/"))
+            # One C-level walk in document order (elements sharing a path keep their order);
+            # each node's path is its parent's plus its local name. The elements later looked
+            # into (a transaction, a date choice) get their own index from the same walk, so
+            # the tree below an entry is walked once.
+            paths: dict[etree._Element, str] = {el: ""}
+            scopes: dict[etree._Element, tuple[tuple[int, dict[str, list[etree._Element]]], ...]]
+            scopes = {el: ((0, index),)}
+            for node in el.iterdescendants(tag=self._brace + "*"):
+                parent = node.getparent()
+                base = paths.get(parent)
+                if base is None:
+                    continue  # under an element of another namespace
+                name = node.tag[cut:]
+                path = base + name
+                paths[node] = path + "/"
+                mine = scopes[parent]
+                for start, scope in mine:
+                    scope.setdefault(path[start:], []).append(node)
+                if name in _SCOPES:
+                    own: dict[str, list[etree._Element]] = {}
+                    self._indexes[node] = own
+                    mine = mine + ((len(path) + 1, own),)
+                scopes[node] = mine
             self._indexes[el] = index
         return index
 
