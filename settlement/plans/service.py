@@ -221,11 +221,13 @@ def record_milestone_event(session: Session, plan_id: int, event: str, *, now: d
 
 
 def record_funds_received(session: Session, instruction_id: int, amount: Money, *,
-                          now: dt.datetime, actor: str, bank_ref: str | None = None
-                          ) -> SettlementInstruction:
-    """Finance (or reconciliation) confirms the buyer's payment arrived (idempotent)."""
+                          now: dt.datetime, actor: str, bank_ref: str | None = None,
+                          from_purpose: str = "bank") -> SettlementInstruction:
+    """Finance (or reconciliation, ``from_purpose="suspense"``) confirms the buyer's payment
+    arrived (idempotent)."""
     instr = lock_instruction(session, instruction_id)
-    receive_funds(session, instr.plan, instr, amount, now=now, actor=actor, bank_ref=bank_ref)
+    receive_funds(session, instr.plan, instr, amount, now=now, actor=actor, bank_ref=bank_ref,
+                  from_purpose=from_purpose)
     return instr
 
 

@@ -96,10 +96,14 @@ def mark_due(session: Session, plan: SettlementPlan, instr: SettlementInstructio
 
 def receive_funds(session: Session, plan: SettlementPlan, instr: SettlementInstruction,
                   amount: Money, *, now: dt.datetime, actor: str,
-                  bank_ref: str | None = None) -> bool:
+                  bank_ref: str | None = None, from_purpose: str = "bank") -> bool:
     """due -> funds_received: the buyer's money is in the exchange's bank (debit bank, credit
     the buyer's escrow). The amount must be the instruction's pay-in amount exactly. Returns
-    False for a replay (the same amount already received)."""
+    False for a replay (the same amount already received).
+
+    ``from_purpose="suspense"`` is for reconciliation, which has already booked the statement
+    line (bank against suspense, charges to bank charges): the money then moves from suspense
+    to the buyer's escrow instead of being booked at the bank a second time."""
     if amount.currency.code != instr.payin_currency or \
             (instr.payin_minor is not None and to_minor(amount) != instr.payin_minor):
         expected = instr.payin.amount if instr.payin_minor is not None else "?"
@@ -111,7 +115,7 @@ def receive_funds(session: Session, plan: SettlementPlan, instr: SettlementInstr
     check_transition(instr.status, "funds_received")
     p = instr.payin_currency
     tid = _post(session, instr, "funds_received", [
-        Leg(_account(session, "exchange", 0, "bank", p, now, actor), "debit", amount),
+        Leg(_account(session, "exchange", 0, from_purpose, p, now, actor), "debit", amount),
         Leg(_account(session, "organisation", instr.payer_org_id, "buyer_escrow", p, now, actor),
             "credit", amount)], now=now, actor=actor, description="funds received")
     instr.funds_received_at = now

@@ -128,3 +128,41 @@ def test_the_apps_gate_is_compliance_and_fails_closed_without_a_classified_subje
         held = s.get(SettlementInstruction, deal["upfront"])
         assert held.status == "held"
         assert "export_control_unknown" in held.held_reason, held.held_reason
+
+
+def test_a_bank_statement_marks_the_instruction_funded_through_reconciliation(client, db, clock, deal) -> None:
+    """The buyer pays CNY 712,130.00 quoting the RF reference with SHA charges of 30.00 deducted:
+    finance uploads the camt.053; reconciliation books bank 712,100.00 + charges 30.00 against
+    suspense, and the plans module moves 712,130.00 from suspense to the buyer's escrow."""
+    import io
+
+    from settlement.ledger import check_ledger, get_balance
+    from settlement.ledger.models import Account
+    from settlement.plans.models import SettlementInstruction
+    from settlement.reconciliation.importer import register_bank_account
+    from sqlalchemy import select
+    from tests.support import camt_builder as camt
+
+    fin = deal["finance"]["headers"]
+    run_due(db, now=clock.now(), gate=TaxFilingGate(), config=CONFIG)
+    with db.transaction() as s:
+        register_bank_account(s, identifier="CN5510000000000001234567", currency="CNY",
+                              name="Exchange CNY", at=clock.now(), actor="test")
+        rf = s.get(SettlementInstruction, deal["upfront"]).rf_reference
+    day = clock.now().date().isoformat()
+    data = camt.build(camt.Stmt(
+        id="CNY-2026-11-23", iban="CN5510000000000001234567", ccy="CNY", opening="0.00",
+        opening_date=day, closing_date=day, created=f"{day}T18:00:00+08:00",
+        entries=[camt.Entry(amount="712100.00", direction="CRDT", ref="CN-1", value=day, booking=day,
+                            ccy="CNY", charges=("30.00", "CNY"),
+                            txs=[camt.Tx(ccy="CNY", strd_ref=rf, dbtr_name="Shenzhen Zhizao Technology")])]))
+    resp = client.post("/api/v1/reconciliation/statements", headers=fin,
+                       data={"file": (io.BytesIO(data), "statement.xml")}, content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.get_json()
+    with db.session() as s:
+        instr = s.get(SettlementInstruction, deal["upfront"])
+        assert instr.status == "funds_received"
+        suspense = s.execute(select(Account.id).where(Account.purpose == "suspense",
+                                                       Account.currency == "CNY")).scalar_one()
+        assert get_balance(s, suspense).posted.amount == 0
+        assert check_ledger(s) == []
