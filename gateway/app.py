@@ -11,7 +11,7 @@ from gateway import errors, idempotency, observability
 from gateway.config import load_config
 from flask_smorest import Api
 
-from gateway.extensions import babel, csrf, limiter, select_locale
+from gateway.extensions import babel, csrf, limiter, select_locale, select_timezone
 from kernel.clock import Clock, SystemClock
 from kernel.db import Database
 
@@ -60,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
     observability.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     api = Api(app)
     # after flask-smorest, whose own HTTPException handler ours replaces with problem+json
     errors.init_app(app)
