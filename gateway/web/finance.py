@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from gateway.auth.access import allow, require_principal
 from gateway.db import db_session, get_clock
-from gateway.web.helpers import Bar, bar_chart, money
+from gateway.web.helpers import Bar, bar_chart, money, refused
 from gateway.web.views import bp
 from kernel.errors import DomainError, NotFound
 from kernel.money import parse_amount
@@ -88,5 +88,6 @@ def finance_payout_confirmed(instruction_id: int) -> ResponseReturnValue:
 
 
 def _refused(exc: DomainError) -> Any:
-    # a refused step rolls back (status >= 400) and the page says why
-    return render_template("error.html", status=422, title=_("Not recorded"), detail=exc.detail), 422
+    # a refused step is rolled back and the page says why
+    status = refused(422)
+    return render_template("error.html", status=422, title=_("Not recorded"), detail=exc.detail), status

@@ -24,10 +24,13 @@ EXCHANGE_TIMEZONE = "Asia/Shanghai"
 
 
 def money(value: Money | None) -> str:
-    """An amount in the user's locale (``US$250,000.00`` / ``¥1,820,000.00``)."""
+    """An amount in the user's locale, with the ISO code where the symbol alone is ambiguous
+    (en ``$250,000.00 USD`` and ``CN¥1,820,000.00``; zh ``US$250,000.00`` and ``¥1,820,000.00 CNY``)."""
     if value is None:
         return ""
-    return format_currency(value.amount, value.currency.code)
+    code = value.currency.code
+    text = format_currency(value.amount, code)
+    return text if code[:2] in text or code in text else f"{text} {code}"
 
 
 def when(value: dt.datetime | dt.date | None) -> str:
@@ -86,13 +89,17 @@ class Bar:
 def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 320, bar_height: int = 22) -> Markup:
     """A horizontal bar chart as inline SVG (scales with the page; a title and per-bar text for
     screen readers)."""
-    label_w, gap = 130, 6
+    gap, char_w = 6, 7  # about 7 units per character at font-size 12 (CJK counted twice)
+    text_w = lambda t: sum(2 if ord(c) > 0x2E80 else 1 for c in t) * char_w + 10  # noqa: E731
+    label_w = max((text_w(b.label) for b in bars), default=60)
+    note_w = max((text_w(b.note or _num(b.value)) for b in bars), default=30)
+    width = max(width, label_w + note_w + 120)
     height = max(1, len(bars)) * (bar_height + gap) + gap
     top = max((b.value for b in bars), default=0) or 1
     parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
              f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
              f'<title>{escape(title)}</title>']
-    span = width - label_w - 60
+    span = width - label_w - note_w
     for i, bar in enumerate(bars):
         y = gap + i * (bar_height + gap)
         w = max(1.0, span * bar.value / top) if bar.value else 0
@@ -155,3 +162,15 @@ def convert_for_display(session: Any, price: Money | None, to_ccy: str, on: dt.d
 
 def principal() -> Any:
     return g.get("principal")
+
+
+def refused(status: int) -> int:
+    """The status of a page that answers a refused form: 200, as browsers expect of a form
+    (Chromium logs a 4xx page as a console error), with the request's session rolled back
+    first so that nothing half-done is committed. ``status`` is the refusal's HTTP status,
+    kept for the reader; 200 passes through."""
+    if status >= 400:
+        from gateway.db import db_session
+
+        db_session().rollback()
+    return 200

@@ -20,6 +20,7 @@ from gateway.compliance.api import _entry
 from gateway.db import db_session, get_clock
 from gateway.listings.links import apply_classification
 from gateway.listings.models import Listing
+from gateway.web.helpers import refused
 from gateway.web.views import bp
 from kernel.errors import DomainError
 
@@ -39,6 +40,7 @@ def officer_cases() -> ResponseReturnValue:
 
 
 def _case_page(case_id: int, error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    status = refused(status)
     session = db_session()
     case_row = get_case(session, case_id)
     facts = party_facts(session, ref_of_row(case_row))
@@ -69,6 +71,7 @@ def officer_case_decide(case_id: int, decision: str) -> ResponseReturnValue:
 
 
 def _queue(errors: dict[int, str] | None = None, status: int = 200) -> ResponseReturnValue:
+    status = refused(status)
     session = db_session()
     pending = session.execute(select(Classification).where(Classification.status == "pending")
                               .order_by(Classification.id)).scalars().all()

@@ -29,7 +29,7 @@ from gateway.listings.models import (ASSET_KINDS, DIRECTIONS, PATENT_STATUSES, P
                                      TRANSACTION_TYPES, IpAsset, Listing)
 from gateway.listings.schemas import AssetSchema, EvidenceSchema, ListingCreateSchema, ListingPatchSchema
 from gateway.listings.states import STATES, actions_from
-from gateway.web.helpers import Bar, bar_chart, form_errors, marshmallow_errors, timezone_of
+from gateway.web.helpers import Bar, bar_chart, form_errors, marshmallow_errors, refused, timezone_of
 from gateway.web.labels import STATE_LABELS
 from gateway.web.views import bp
 from kernel.errors import DomainError, NotFound
@@ -149,6 +149,7 @@ def form_values(listing: Listing | None, zone: str) -> dict[str, str]:
 def _render_form(listing: Listing | None, values: dict[str, str], errors: dict[str, list[str]],
                  status: int = 200) -> ResponseReturnValue:
     principal = require_principal()
+    status = refused(status)
     return render_template("staff/listing_form.html", listing=listing, values=values, errors=errors,
                            sellers=_sellers(principal), fields=TECHNOLOGY_FIELDS, directions=DIRECTIONS,
                            transaction_types=TRANSACTION_TYPES, pricing_modes=PRICING_MODES), status
@@ -208,6 +209,7 @@ def staff_listing_edit(listing_id: int) -> ResponseReturnValue:
 
 def _listing_page(listing: Listing, errors: dict[str, Any] | None = None, status: int = 200) -> ResponseReturnValue:
     principal = require_principal()
+    status = refused(status)
     session = db_session()
     missing = lifecycle.publication_checks(listing, get_clock().now())
     if listing.state in lifecycle.PUBLISHABLE:
@@ -294,18 +296,19 @@ def staff_import() -> ResponseReturnValue:
         return render_template("staff/import.html", rows=None, refs=None)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return render_template("staff/import.html", rows={"file": [_("Choose a CSV file.")]}, refs=None), 422
+        return render_template("staff/import.html", rows={"file": [_("Choose a CSV file.")]}, refs=None), refused(422)
     try:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         return render_template("staff/import.html", rows={"file": [_("The file is not UTF-8 text.")]},
-                               refs=None), 422
+                               refs=None), refused(422)
     session = db_session()
     try:
         ids = bulk.import_listings(session, bulk.rows_from_csv(text), subcentre_id=principal.subcentre_id,
                                    actor=principal, now=get_clock().now())
     except ImportRejected as exc:
-        return render_template("staff/import.html", rows=_rows_report(exc), summary=exc.detail, refs=None), 422
+        status = refused(422)
+        return render_template("staff/import.html", rows=_rows_report(exc), summary=exc.detail, refs=None), status
     refs = session.execute(select(Listing.reference).where(Listing.id.in_(ids)).order_by(Listing.id)).scalars().all()
     return render_template("staff/import.html", rows=None, refs=refs)
 
