@@ -19,7 +19,11 @@ from gateway.web.helpers import Bar, bar_chart, money, refused
 from gateway.web.views import bp
 from kernel.errors import DomainError, NotFound
 from kernel.money import parse_amount
-from settlement.plans import SettlementInstruction, confirm_payout, record_funds_received
+from settlement.plans import (
+    SettlementInstruction,
+    confirm_payout,
+    record_funds_received,
+)
 
 #: payouts finance confirms once the money has left the bank
 AWAITING_PAYOUT = ("paid_out",)

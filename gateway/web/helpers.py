@@ -3,8 +3,9 @@ server-rendered SVG bar charts, and a buyer's display currency with stored FX ra
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import g
@@ -90,15 +91,15 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 320, bar_height: 
     """A horizontal bar chart as inline SVG (scales with the page; a title and per-bar text for
     screen readers)."""
     gap, char_w = 6, 7  # about 7 units per character at font-size 12 (CJK counted twice)
-    text_w = lambda t: sum(2 if ord(c) > 0x2E80 else 1 for c in t) * char_w + 10  # noqa: E731
+    text_w = lambda t: sum(2 if ord(c) > 0x2E80 else 1 for c in t) * char_w + 10
     label_w = max((text_w(b.label) for b in bars), default=60)
     note_w = max((text_w(b.note or _num(b.value)) for b in bars), default=30)
     width = max(width, label_w + note_w + 120)
     height = max(1, len(bars)) * (bar_height + gap) + gap
     top = max((b.value for b in bars), default=0) or 1
-    parts = [f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
-             f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
-             f'<title>{escape(title)}</title>']
+    parts = [(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+              f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+              f'<title>{escape(title)}</title>')]
     span = width - label_w - note_w
     for i, bar in enumerate(bars):
         y = gap + i * (bar_height + gap)

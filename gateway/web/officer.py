@@ -12,7 +12,11 @@ from sqlalchemy import case, select
 
 from compliance.cases.models import ScreeningCase
 from compliance.cases.service import clear_case, confirm_case, get_case
-from compliance.export_control.models import Classification, ContractRegistration, Licence
+from compliance.export_control.models import (
+    Classification,
+    ContractRegistration,
+    Licence,
+)
 from compliance.export_control.service import SubjectRef, classify
 from compliance.party import party_facts, ref_of_row
 from gateway.auth.access import allow, require_principal

@@ -25,11 +25,30 @@ from gateway.listings.api import load_listing
 from gateway.listings.codes import TECHNOLOGY_FIELDS
 from gateway.listings.errors import ImportRejected, InvalidListing, ListingError
 from gateway.listings.links import seller_clearance_problems
-from gateway.listings.models import (ASSET_KINDS, DIRECTIONS, PATENT_STATUSES, PRICING_MODES,
-                                     TRANSACTION_TYPES, IpAsset, Listing)
-from gateway.listings.schemas import AssetSchema, EvidenceSchema, ListingCreateSchema, ListingPatchSchema
+from gateway.listings.models import (
+    ASSET_KINDS,
+    DIRECTIONS,
+    PATENT_STATUSES,
+    PRICING_MODES,
+    TRANSACTION_TYPES,
+    IpAsset,
+    Listing,
+)
+from gateway.listings.schemas import (
+    AssetSchema,
+    EvidenceSchema,
+    ListingCreateSchema,
+    ListingPatchSchema,
+)
 from gateway.listings.states import STATES, actions_from
-from gateway.web.helpers import Bar, bar_chart, form_errors, marshmallow_errors, refused, timezone_of
+from gateway.web.helpers import (
+    Bar,
+    bar_chart,
+    form_errors,
+    marshmallow_errors,
+    refused,
+    timezone_of,
+)
 from gateway.web.labels import STATE_LABELS
 from gateway.web.views import bp
 from kernel.errors import DomainError, NotFound
@@ -131,7 +150,7 @@ def form_values(listing: Listing | None, zone: str) -> dict[str, str]:
     if listing is None:
         return {"direction": "outbound", "pricing_mode": "fixed_price", "trl": "", "currency": "USD"}
     price = listing.asking_price or listing.starting_price
-    day = lambda v: v.astimezone(ZoneInfo(zone)).date().isoformat() if v else ""  # noqa: E731
+    day = lambda v: v.astimezone(ZoneInfo(zone)).date().isoformat() if v else ""
     return {
         "direction": listing.direction, "seller_id": str(listing.seller_id),
         "title_zh": listing.title_zh or "", "title_en": listing.title_en or "",

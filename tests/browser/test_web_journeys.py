@@ -39,8 +39,17 @@ def story(request: pytest.FixtureRequest, template_urls: dict[str, str],
     from gateway.auth.service import create_user
     from settlement.plans import create_plan, run_due
     from tests.integration.settlement_plans.conftest import (
-        ACTOR, CONFIG, TaxFilingGate, add_rates, add_world, record_tax_filing, tax_filings)
-    from tests.integration.settlement_plans.test_plans_worked_examples import bring_in_terms
+        ACTOR,
+        CONFIG,
+        TaxFilingGate,
+        add_rates,
+        add_world,
+        record_tax_filing,
+        tax_filings,
+    )
+    from tests.integration.settlement_plans.test_plans_worked_examples import (
+        bring_in_terms,
+    )
 
     with ExitStack() as stack:
         if request.param == "sqlite":
@@ -178,6 +187,12 @@ def test_4_a_buyer_finds_it_by_chinese_search_and_sees_cny_next_to_usd(page: Pag
 
 def test_5_finance_sees_the_dashboard_with_a_chart(page: Page, story) -> None:
     sign_in(page, story, "finance")
+    page.get_by_role("link", name="Finance dashboard").click()
+    page.set_viewport_size({"width": 375, "height": 800})
+    expect(page.locator("#due-chart svg")).to_be_visible()
+    no_horizontal_scroll(page)  # wide tables scroll inside their own box
+    shot(page, f"journey-{story['backend']}-5-finance-phone")
+    page.set_viewport_size({"width": 1100, "height": 800})
     page.get_by_role("link", name="Finance dashboard").click()
     expect(page.locator("#due-chart svg")).to_be_visible()
     expect(page.locator("#due-summary")).to_contain_text("CNY")

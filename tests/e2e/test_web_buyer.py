@@ -2,7 +2,8 @@
 original), the listing detail without the reserve price, and the payments they owe."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from moneyed import Money
@@ -14,7 +15,13 @@ from settlement.fx import load_demo_rates
 from settlement.fx.store import store_rates
 from settlement.plans import create_plan, run_due
 from tests.integration.settlement_plans.conftest import (
-    ACTOR, CONFIG, TaxFilingGate, add_rates, add_world, record_tax_filing, tax_filings,
+    ACTOR,
+    CONFIG,
+    TaxFilingGate,
+    add_rates,
+    add_world,
+    record_tax_filing,
+    tax_filings,
 )
 from tests.integration.settlement_plans.test_plans_worked_examples import bring_in_terms
 from tests.support.listings import Staff, draft_data, publish

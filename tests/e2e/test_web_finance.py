@@ -2,7 +2,8 @@
 their reasons, and recording funds received through the page."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -10,7 +11,13 @@ from kernel.clock import FrozenClock
 from kernel.db import Database
 from settlement.plans import SettlementInstruction, create_plan, run_due
 from tests.integration.settlement_plans.conftest import (
-    ACTOR, CONFIG, TaxFilingGate, add_rates, add_world, record_tax_filing, tax_filings,
+    ACTOR,
+    CONFIG,
+    TaxFilingGate,
+    add_rates,
+    add_world,
+    record_tax_filing,
+    tax_filings,
 )
 from tests.integration.settlement_plans.test_plans_worked_examples import bring_in_terms
 from tests.support.web import post_form, sign_in

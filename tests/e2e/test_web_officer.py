@@ -2,9 +2,9 @@
 a reason; the classification queue with suggestions that moves a listing; the records lists."""
 from __future__ import annotations
 
+from compliance.cases.models import ScreeningCase
 from gateway.listings import lifecycle, service
 from gateway.listings.models import Listing
-from compliance.cases.models import ScreeningCase
 from tests.conftest import START
 from tests.support.compliance import WATCH_V2, load_demo_catalogue, load_watch, make_org
 from tests.support.listings import Staff, draft_data, make_publishable

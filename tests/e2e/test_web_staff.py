@@ -7,7 +7,7 @@ from typing import Any
 
 from gateway.listings import lifecycle, service
 from gateway.listings.models import Listing
-from tests.support.listings import SYSTEM, START, Staff, draft_data
+from tests.support.listings import START, Staff, draft_data
 from tests.support.web import post_form, sign_in
 
 FORM = {
@@ -150,4 +150,3 @@ def test_staff_pages_speak_chinese_and_show_times_in_the_sub_centres_zone(client
     assert "草稿" in html and "提交审核" in html
     # 09:00 UTC is 04:00 in New York (EST)
     assert "04:00:00" in client.get("/staff/listings").get_data(as_text=True)
-    _ = SYSTEM
