@@ -58,7 +58,7 @@ def catalogue() -> ResponseReturnValue:
                                         cursor=args.get("cursor") or None, limit=PAGE_SIZE)
         except DomainError as exc:
             errors[exc.field or "q"] = [exc.detail]
-    ccy = display_currency(session, principal)
+    ccy = display_currency(session, principal, get_clock().now().date())
     cache: dict[str, Any] = {}
     today = get_clock().now().date()
     items = [(listing, convert_for_display(session, listing.headline_price, ccy, today, cache)) for listing, _ in rows]
@@ -75,7 +75,7 @@ def catalogue_listing(listing_id: int) -> ResponseReturnValue:
     listing = load_listing(listing_id, principal)
     if listing.direction != "inbound":
         raise NotFound(f"no listing {listing_id} in the bring-in catalogue")
-    ccy = display_currency(session, principal)
+    ccy = display_currency(session, principal, get_clock().now().date())
     price = convert_for_display(session, listing.headline_price, ccy, get_clock().now().date())
     return render_template("buyer/listing.html", listing=listing, price=price, currency=ccy)
 

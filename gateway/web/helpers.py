@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import get_territory_currencies
 from flask import g
 from flask_babel import format_currency, format_date, format_datetime
 from markupsafe import Markup, escape
@@ -118,18 +119,15 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:,.2f}"
 
 
-def display_currency(session: Any, principal: Any) -> str:
-    """A buyer's currency: their organisation's country's home currency where a sub-centre in
-    that country says so, else CNY (domestic buyers)."""
+def display_currency(session: Any, principal: Any, on: dt.date) -> str:
+    """A buyer's currency: the home currency of their organisation's country (Babel's
+    territory data), CNY for domestic buyers and whenever that is unknown."""
     if principal is not None and principal.organisation_id is not None:
         org = session.get(Organisation, principal.organisation_id)
-        if org is not None and org.country != "CN":
-            from sqlalchemy import select
-
-            ccy = session.execute(select(SubCentre.home_currency)
-                                  .where(SubCentre.country == org.country).limit(1)).scalar_one_or_none()
-            if ccy:
-                return ccy
+        if org is not None and org.country:
+            current = get_territory_currencies(org.country, on)  # [] for an unknown code
+            if current:
+                return current[0]
     return "CNY"
 
 

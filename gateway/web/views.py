@@ -2,15 +2,26 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from gateway.auth.access import AUTHENTICATED, allow, current_principal, public
+from gateway.auth.api import login_policy
 from gateway.auth.models import User
 from gateway.auth.service import InvalidCredentials, sign_in
-from gateway.auth.api import login_policy
 from gateway.db import db_session, get_clock, get_db
 from gateway.extensions import SUPPORTED_LOCALES, limiter
 from gateway.web import labels

@@ -117,3 +117,15 @@ def test_a_buyer_sees_what_is_due_with_links_to_the_advice(client, deal) -> None
     assert client.get(advice).status_code == 200
     sign_in(client, deal["other_buyer"]["email"])
     assert "STX-2026-" not in client.get("/payments").get_data(as_text=True)
+
+
+def test_a_buyer_abroad_sees_prices_in_their_countrys_currency(client, db, clock, parties, make_user) -> None:
+    from tests.support.compliance import make_org
+
+    _published(db, clock, parties)
+    _rates(db, clock)
+    with db.transaction() as s:
+        tokyo = make_org(s, "Osaka Robotics KK", country="JP").id
+    sign_in(client, make_user("buyer", organisation_id=tokyo)["email"])
+    html = client.get("/catalogue").get_data(as_text=True)
+    assert "Prices are shown in JPY" in html and "¥" in html and "$250,000.00 USD" in html

@@ -50,6 +50,8 @@ def test_the_classification_queue_suggests_entries_and_classifying_moves_the_lis
     sign_in(client, users["compliance"]["email"])
     html = client.get("/compliance/classifications").get_data(as_text=True)
     assert "086501X" in html and listing.reference in html
+    status = client.get(f"/staff/listings/{listing_id}").get_data(as_text=True)
+    assert "waiting in the compliance queue" in status
     from compliance.export_control.models import Classification
     with db.session() as s:
         pending = s.query(Classification).filter_by(status="pending").one().id
@@ -64,6 +66,8 @@ def test_the_classification_queue_suggests_entries_and_classifying_moves_the_lis
         got = s.get(Listing, listing_id)
         assert got.state == "licence_required" and got.licence_required
     assert "The queue is empty" in client.get("/compliance/classifications").get_data(as_text=True)
+    status = client.get(f"/staff/listings/{listing_id}").get_data(as_text=True)
+    assert "restricted (086501X)" in status and "Seller screening" in status
 
 
 def test_the_records_page_lists_licences_and_registrations(client, users) -> None:
