@@ -150,3 +150,11 @@ def test_staff_pages_speak_chinese_and_show_times_in_the_sub_centres_zone(client
     assert "草稿" in html and "提交审核" in html
     # 09:00 UTC is 04:00 in New York (EST)
     assert "04:00:00" in client.get("/staff/listings").get_data(as_text=True)
+
+
+def test_page_forms_without_their_csrf_token_are_refused(client, db, users, parties) -> None:
+    sign_in(client, users["staff_us"]["email"])
+    resp = client.post("/staff/listings/new", data={**FORM, "seller_id": parties["seller_us"]})
+    assert resp.status_code == 400
+    with db.session() as s:
+        assert s.query(Listing).count() == 0
