@@ -9,7 +9,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from gateway import core as gateway_core
 from gateway import errors, idempotency, observability
 from gateway.config import load_config
-from gateway.extensions import babel, csrf, limiter, select_locale
+from gateway.extensions import babel, csrf, limiter, select_locale, select_timezone
 from kernel.clock import Clock, SystemClock
 from kernel.faults import failure_point
 from kernel.db import Database
@@ -61,7 +61,7 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
     observability.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     from gateway.api.spec import make_api
 
     api = make_api(app)

@@ -21,4 +21,14 @@ def select_locale() -> str:
     return "zh_CN" if best.startswith("zh") else "en"
 
 
+def select_timezone() -> str:
+    """Staff read times in their sub-centre's zone; everyone else in the exchange's."""
+    from flask import g
+
+    from gateway.db import db_session
+    from gateway.web.helpers import timezone_of
+
+    return timezone_of(db_session(), g.get("principal"))
+
+
 babel = Babel()

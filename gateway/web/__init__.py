@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from gateway.web import buyer, finance, officer, staff  # noqa: F401  (routes register on bp)
 from gateway.web.views import bp
 
 

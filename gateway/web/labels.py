@@ -18,3 +18,62 @@ SIGN_IN_REASONS = {
     "too many failed sign-ins: the account is locked for a while":
         _l("too many failed sign-ins: the account is locked for a while"),
 }
+
+STATE_LABELS = {
+    "draft": _l("draft"), "submitted": _l("submitted"), "in_review": _l("in review"),
+    "cleared": _l("cleared"), "blocked": _l("blocked"), "licence_required": _l("licence required"),
+    "published": _l("published"), "under_negotiation": _l("under negotiation"),
+    "in_notice_period": _l("in notice period"), "in_auction": _l("in auction"),
+    "deal_struck": _l("deal struck"), "withdrawn": _l("withdrawn"), "expired": _l("expired"),
+}
+
+FIELD_LABELS = {
+    "ai": _l("artificial intelligence"), "ict": _l("information and communication"),
+    "semiconductors": _l("semiconductors"), "biotech": _l("biotechnology"), "pharma": _l("pharmaceuticals"),
+    "medical_devices": _l("medical devices"), "new_energy": _l("new energy"),
+    "new_materials": _l("new materials"), "advanced_manufacturing": _l("advanced manufacturing"),
+    "agriculture": _l("agriculture"), "environment": _l("environment"), "aerospace": _l("aerospace"),
+    "transport": _l("transport"), "other": _l("other"),
+}
+
+TRANSACTION_LABELS = {
+    "assignment": _l("assignment"), "exclusive_licence": _l("exclusive licence"),
+    "sole_licence": _l("sole licence"), "non_exclusive_licence": _l("non-exclusive licence"),
+    "technical_service": _l("technical service"),
+}
+
+PRICING_LABELS = {"negotiated": _l("negotiated"), "fixed_price": _l("fixed price"), "auction": _l("auction")}
+
+DIRECTION_LABELS = {"inbound": _l("bring in"), "outbound": _l("go out")}
+
+ASSET_LABELS = {"patent": _l("patent"), "software_copyright": _l("software copyright"),
+                "know_how": _l("know-how")}
+
+PATENT_STATUS_LABELS = {"application": _l("application"), "granted": _l("granted"),
+                        "lapsed": _l("lapsed"), "revoked": _l("revoked")}
+
+INSTRUCTION_STATUS_LABELS = {
+    "scheduled": _l("scheduled"), "due": _l("due"), "funds_received": _l("funds received"),
+    "compliance_released": _l("released by compliance"), "converted": _l("converted"),
+    "paid_out": _l("paid out"), "settled": _l("settled"), "held": _l("held"),
+    "cancelled": _l("cancelled"),
+}
+
+#: what publication_checks reports, in the reader's words
+CHECK_LABELS = {
+    "compliance_not_cleared": _l("Compliance has not cleared the listing yet."),
+    "text_missing": _l("Title and abstract are needed in both Chinese and English."),
+    "no_ip_assets": _l("Add the patents, software copyrights or know-how offered."),
+    "ownership_unconfirmed": _l("No ownership evidence recorded for an asset."),
+    "ownership_mismatch": _l("The registered owner of an asset is not the seller."),
+    "patent_expired": _l("A patent has expired."),
+    "patent_not_in_force": _l("A patent is not in force."),
+    "period_missing": _l("Set the listing period."),
+    "period_over": _l("The listing period is already over."),
+}
+
+CASE_STATUS_LABELS = {"open": _l("open"), "cleared": _l("cleared"), "confirmed": _l("confirmed")}
+
+CONTROL_LABELS = {"prohibited": _l("prohibited"), "restricted": _l("restricted"), "free": _l("free")}
+
+ACTION_LABELS = {"submit": _l("Submit for review"), "publish": _l("Publish"), "withdraw": _l("Withdraw")}

@@ -2,17 +2,30 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from gateway.auth.access import AUTHENTICATED, allow, current_principal, public
+from gateway.auth.api import login_policy
 from gateway.auth.models import User
 from gateway.auth.service import InvalidCredentials, sign_in
-from gateway.auth.api import login_policy
 from gateway.db import db_session, get_clock, get_db
 from gateway.extensions import SUPPORTED_LOCALES, limiter
+from gateway.web import labels
+from gateway.web.helpers import money, when
 from gateway.web.labels import ROLE_LABELS, SIGN_IN_REASONS
 from kernel.parties import SubCentre
 
@@ -23,7 +36,13 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 @bp.app_context_processor
 def _inject() -> dict[str, object]:
     return {"principal": g.get("principal"), "locales": SUPPORTED_LOCALES, "role_labels": ROLE_LABELS,
-            "get_locale": get_locale}
+            "get_locale": get_locale, "fmt_money": money, "fmt_when": when,
+            "state_labels": labels.STATE_LABELS, "field_labels": labels.FIELD_LABELS,
+            "transaction_labels": labels.TRANSACTION_LABELS, "pricing_labels": labels.PRICING_LABELS,
+            "direction_labels": labels.DIRECTION_LABELS, "asset_labels": labels.ASSET_LABELS,
+            "patent_status_labels": labels.PATENT_STATUS_LABELS, "check_labels": labels.CHECK_LABELS,
+            "instruction_labels": labels.INSTRUCTION_STATUS_LABELS, "action_labels": labels.ACTION_LABELS,
+            "case_labels": labels.CASE_STATUS_LABELS, "control_labels": labels.CONTROL_LABELS}
 
 
 def _safe_next(target: str | None) -> str:

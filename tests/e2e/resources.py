@@ -324,3 +324,23 @@ def _exception(ctx: Tenancy, tenant: str) -> Owned | None:
 @resource("match_id", global_roles=FINANCE)
 def _match(ctx: Tenancy, tenant: str) -> Owned | None:
     return Owned(_reconciliation(ctx)[1], frozenset())
+
+
+@resource("classification_id", global_roles=frozenset({"admin", "compliance_officer"}))
+def _classification(ctx: Tenancy, tenant: str) -> Owned | None:
+    """A pending classification of the tenant's listing (officers decide)."""
+    from compliance.export_control.errors import NoActiveCatalogue
+    from compliance.export_control.service import SubjectRef, active_catalogue, request_classification
+    from tests.support.compliance import load_demo_catalogue
+
+    found = _listing_of(ctx, tenant)
+    if found is None:
+        return None
+    with ctx.db.transaction() as s:
+        try:
+            active_catalogue(s, "export")
+        except NoActiveCatalogue:
+            load_demo_catalogue(s, ctx.now)
+        row = request_classification(s, SubjectRef("listing", str(found[0])), "export",
+                                     "matrix listing", ctx.now, "test")
+        return Owned(row.id, found[2])

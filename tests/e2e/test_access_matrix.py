@@ -71,6 +71,8 @@ class BodyFinder:
         key = (route.method, route.path)
         if key in self.found:
             return self.found[key]
+        if not route.path.startswith("/api/"):
+            return None  # a web form, not an API operation
         template = _PARAM.sub(r"{\1}", route.path)
         try:
             op = self.schema[template][route.method]

@@ -1,0 +1,160 @@
+"""Sub-centre staff pages: listings by state, the draft form with inline errors, assets and
+ownership evidence, submit and publish, and bulk import with its per-row report."""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from gateway.listings import lifecycle, service
+from gateway.listings.models import Listing
+from tests.support.listings import START, Staff, draft_data
+from tests.support.web import post_form, sign_in
+
+FORM = {
+    "direction": "inbound", "title_zh": "基于人工智能的图像识别", "title_en": "AI image recognition",
+    "abstract_zh": "工业质检。", "abstract_en": "Industrial inspection.", "technology_field": "ai",
+    "ipc_classes": "G06V 10/82; G06N 3/08", "trl": "6", "transaction_type": "exclusive_licence",
+    "territory": "CN, US", "pricing_mode": "fixed_price", "price": "250000", "currency": "USD",
+    "period_start": "2026-11-23", "period_end": "2027-02-21",
+}
+
+
+def _draft(db, clock, parties, **over: Any) -> int:
+    with db.transaction() as s:
+        return service.create_listing(s, draft_data(parties["seller_us"], **over), subcentre_id=parties["us"],
+                                      actor=Staff(parties["us"]), now=clock.now()).id
+
+
+def test_staff_see_their_sub_centres_listings_by_state_with_a_chart(client, db, clock, users, parties) -> None:
+    mine = _draft(db, clock, parties)
+    with db.transaction() as s:
+        other = service.create_listing(s, draft_data(parties["seller_dk"], title_en="Danish enzyme"),
+                                       subcentre_id=parties["dk"], actor=Staff(parties["dk"]), now=clock.now())
+        other_ref = other.reference
+    sign_in(client, users["staff_us"]["email"])
+    html = client.get("/staff/listings").get_data(as_text=True)
+    assert "<svg" in html and 'role="img"' in html and "draft (1)" in html
+    assert f"/staff/listings/{mine}" in html and other_ref not in html
+    assert client.get("/staff/listings?state=published").get_data(as_text=True).count("<tr>") == 1  # header only
+    sign_in(client, users["buyer"]["email"])
+    assert client.get("/staff/listings").status_code == 403
+
+
+def test_a_draft_with_an_error_comes_back_with_the_message_next_to_the_field(client, db, users, parties) -> None:
+    sign_in(client, users["staff_us"]["email"])
+    form = client.get("/staff/listings/new").get_data(as_text=True)
+    assert '<label for="f-title_zh">' in form and f'value="{parties["seller_us"]}"' in form
+    bad = post_form(client, "/staff/listings/new", {**FORM, "seller_id": parties["seller_us"], "price": "",
+                                                     "ipc_classes": "not-a-class"})
+    assert bad.status_code == 200  # the form comes back, as browsers expect
+    html = bad.get_data(as_text=True)
+    assert 'id="price-error"' in html and "asking price" in html
+    assert 'id="ipc_classes-error"' in html and 'aria-invalid="true"' in html
+    assert 'value="AI image recognition"' in html  # what was typed is kept
+    with db.session() as s:
+        assert s.query(Listing).count() == 0
+    ok = post_form(client, "/staff/listings/new", {**FORM, "seller_id": parties["seller_us"]})
+    assert ok.status_code == 302
+    with db.session() as s:
+        listing = s.query(Listing).one()
+        assert listing.state == "draft" and listing.period_start.isoformat().startswith("2026-11-23T05:00")
+    page = client.get(ok.headers["Location"]).get_data(as_text=True)
+    assert "Add the patents" in page and "Submit for review" in page
+
+
+def test_staff_of_another_sub_centre_cannot_edit_or_act_on_a_draft(client, db, clock, users, parties) -> None:
+    listing_id = _draft(db, clock, parties)
+    sign_in(client, users["staff_dk"]["email"])
+    assert client.get(f"/staff/listings/{listing_id}/edit").status_code == 404
+    assert post_form(client, f"/staff/listings/{listing_id}/submit").status_code == 404
+
+
+def test_editing_a_draft_keeps_the_version_check(client, db, clock, users, parties) -> None:
+    listing_id = _draft(db, clock, parties)
+    sign_in(client, users["staff_us"]["email"])
+    html = client.get(f"/staff/listings/{listing_id}/edit").get_data(as_text=True)
+    assert 'name="version" value="1"' in html and 'value="G06V 10/82; G06N 3/08"' in html
+    resp = post_form(client, f"/staff/listings/{listing_id}/edit",
+                     {**FORM, "seller_id": parties["seller_us"], "title_en": "Renamed", "version": "1"})
+    assert resp.status_code == 302
+    stale = post_form(client, f"/staff/listings/{listing_id}/edit",
+                      {**FORM, "seller_id": parties["seller_us"], "title_en": "Again", "version": "1"})
+    assert stale.status_code == 302  # back to the listing with the reason
+    assert "version" in client.get(stale.headers["Location"]).get_data(as_text=True)
+    with db.session() as s:
+        assert s.get(Listing, listing_id).title_en == "Renamed"
+
+
+def test_asset_evidence_submit_then_publish_once_cleared(client, db, clock, users, parties) -> None:
+    listing_id = _draft(db, clock, parties)
+    sign_in(client, users["staff_us"]["email"])
+    base = f"/staff/listings/{listing_id}"
+    bad = post_form(client, f"{base}/assets", {"kind": "patent", "title": "Vision patent"})
+    assert "required for a patent" in bad.get_data(as_text=True)
+    assert post_form(client, f"{base}/assets", {"kind": "patent", "title": "Vision patent", "jurisdiction": "us",
+                                                "number": "US10000001B2", "status": "granted",
+                                                "expires_on": "2035-01-01"}).status_code == 302
+    with db.session() as s:
+        asset_id = s.get(Listing, listing_id).assets[0].id
+    assert post_form(client, f"{base}/assets/{asset_id}/evidence",
+                     {"registered_owner": "Photonics Lab Inc.", "matches_seller": "yes"}).status_code == 302
+    page = client.get(base).get_data(as_text=True)
+    assert "ownership_unconfirmed" not in page and "matches the seller" in page
+    refused = post_form(client, f"{base}/publish", {"version": "3"})
+    assert "cannot publish a listing in state" in refused.get_data(as_text=True)
+    assert post_form(client, f"{base}/submit").status_code == 302
+    with db.transaction() as s:
+        listing = s.get(Listing, listing_id)
+        assert listing.state == "submitted"
+        lifecycle.record_compliance_outcome(s, listing, "cleared", "system:test", "free", now=clock.now())
+    page = client.get(base).get_data(as_text=True)
+    assert 'id="ready"' in page and ">Publish<" in page
+    assert post_form(client, f"{base}/publish").status_code == 302
+    with db.session() as s:
+        assert s.get(Listing, listing_id).state == "published"
+    assert ">Withdraw<" in client.get(base).get_data(as_text=True)
+
+
+CSV_HEADER = ("direction,seller_id,title_zh,title_en,technology_field,ipc_classes,trl,transaction_type,"
+              "territory,pricing_mode,asking_price,currency,period_start,period_end\n")
+
+
+def _csv(seller: int, trl: str = "5") -> bytes:
+    return (CSV_HEADER
+            + f"inbound,{seller},图像识别,Vision,ai,G06V 10/82,{trl},exclusive_licence,CN,fixed_price,1000,USD,"
+              f"{START.isoformat()},2027-01-01T00:00:00+00:00\n"
+            + f"inbound,{seller},,Second,ai,G06N 3/08,4,assignment,CN;US,negotiated,,,,\n").encode()
+
+
+def test_bulk_import_reports_every_bad_row_or_imports_them_all(client, db, users, parties) -> None:
+    sign_in(client, users["staff_us"]["email"])
+    assert 'type="file"' in client.get("/staff/import").get_data(as_text=True)
+    bad = post_form(client, "/staff/import", {"file": (io.BytesIO(_csv(parties["seller_us"], trl="12")), "l.csv")},
+                    content_type="multipart/form-data")
+    html = bad.get_data(as_text=True)
+    assert 'id="import-errors"' in html and "row 1 · trl" in html and "Nothing was imported" in html
+    ok = post_form(client, "/staff/import", {"file": (io.BytesIO(_csv(parties["seller_us"])), "l.csv")},
+                   content_type="multipart/form-data")
+    assert ok.status_code == 200 and "2 drafts imported" in ok.get_data(as_text=True)
+    with db.session() as s:
+        assert s.query(Listing).count() == 2
+    sign_in(client, users["compliance"]["email"])
+    assert client.get("/staff/import").status_code == 403
+
+
+def test_staff_pages_speak_chinese_and_show_times_in_the_sub_centres_zone(client, db, clock, users, parties) -> None:
+    listing_id = _draft(db, clock, parties)
+    sign_in(client, users["staff_us"]["email"])
+    post_form(client, "/language", {"locale": "zh_CN"})
+    html = client.get(f"/staff/listings/{listing_id}").get_data(as_text=True)
+    assert "草稿" in html and "提交审核" in html
+    # 09:00 UTC is 04:00 in New York (EST)
+    assert "04:00:00" in client.get("/staff/listings").get_data(as_text=True)
+
+
+def test_page_forms_without_their_csrf_token_are_refused(client, db, users, parties) -> None:
+    sign_in(client, users["staff_us"]["email"])
+    resp = client.post("/staff/listings/new", data={**FORM, "seller_id": parties["seller_us"]})
+    assert resp.status_code == 400
+    with db.session() as s:
+        assert s.query(Listing).count() == 0
