@@ -136,13 +136,18 @@ def issue_token(session: Session, user: User, *, name: str, now: dt.datetime,
 
 
 def user_for_token(session: Session, plain: str, now: dt.datetime) -> User | None:
-    token = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(plain))
-    ).scalar_one_or_none()
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
+    """The active user behind a valid token, in one query (this runs on every API call)."""
+    row = session.execute(
+        select(ApiToken.revoked_at, ApiToken.expires_at, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(plain))
+    ).one_or_none()
+    if row is None:
         return None
-    user = token.user
-    return user if user.active else None
+    revoked_at, expires_at, user = row
+    if revoked_at is not None or expires_at <= now or not user.active:
+        return None
+    return user
 
 
 def revoke_token(session: Session, token: ApiToken, *, now: dt.datetime, actor: str) -> ApiToken:
