@@ -5,9 +5,6 @@ Alembic's env.py and the drift test use this; add each new models module here.
 from __future__ import annotations
 
 import importlib
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import MetaData
@@ -31,31 +28,24 @@ MODEL_MODULES = (
 )
 
 
-#: database objects that live outside the models' metadata on purpose (SQLite's FTS5 table for
-#: listing search and its shadow tables, created by migration 0006)
+#: database objects that live outside the models' metadata on purpose, because each exists on
+#: one database only: SQLite's FTS5 table for listing search and its shadow tables (migration
+#: 0006); PostgreSQL's stored tsvector column for the same search and its GIN index (0010)
 UNMODELLED_TABLE_PREFIXES = ("listings_fts",)
-#: expression indexes declared with ``ddl_if(dialect="postgresql")``: absent on SQLite
-POSTGRESQL_ONLY_INDEXES = ("ix_listings_search_tsv",)
+UNMODELLED_COLUMNS = {("listings", "search_vector")}
+UNMODELLED_INDEXES = ("ix_listings_search_vector",)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
     """Alembic ``include_name`` hook, shared by migrations/env.py and the drift test, so that
     autogenerate and the test compare exactly the same objects."""
-    return not (type_ == "table" and name and name.startswith(UNMODELLED_TABLE_PREFIXES))
-
-
-@contextmanager
-def expression_index_warnings_silenced(dialect: str) -> Iterator[None]:
-    """SQLite cannot hold the PostgreSQL-only expression indexes (declared with
-    ``ddl_if(dialect="postgresql")``), and Alembic warns that it skips them there; on
-    PostgreSQL they are compared like any other index and nothing is silenced."""
-    with warnings.catch_warnings():
-        if dialect != "postgresql":
-            for name in POSTGRESQL_ONLY_INDEXES:
-                warnings.filterwarnings(
-                    "ignore", message=f"autogenerate skipping metadata-specified expression-based "
-                                      f"index '{name}'")
-        yield
+    if type_ == "table":
+        return not (name and name.startswith(UNMODELLED_TABLE_PREFIXES))
+    if type_ == "column":
+        return (parent_names.get("table_name"), name) not in UNMODELLED_COLUMNS
+    if type_ == "index":
+        return name not in UNMODELLED_INDEXES
+    return True
 
 
 def import_all_models() -> MetaData:

@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from gateway.config import DEFAULTS
-from gateway.schema import expression_index_warnings_silenced, import_all_models, include_name
+from gateway.schema import import_all_models, include_name
 from kernel.db import make_engine
 
 import os
@@ -46,8 +46,7 @@ def run_migrations_online() -> None:
 def _run(connection: object) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=True, compare_type=True, include_name=include_name)
-    with context.begin_transaction(), \
-            expression_index_warnings_silenced(connection.dialect.name):  # type: ignore[attr-defined]
+    with context.begin_transaction():
         context.run_migrations()
 
 

@@ -4,7 +4,7 @@ Chinese and English, ranked by relevance then id, with keyset cursors.
 Free text is segmented with ``segment.tokens`` exactly as the indexed ``search_text`` was, and
 every token must match (AND). A lone CJK character matches as a prefix (the first half of a
 bigram). SQLite searches its FTS5 table ``listings_fts`` (relevance ``-bm25``); PostgreSQL
-uses the GIN index on ``to_tsvector('simple', search_text)`` (relevance ``ts_rank``).
+uses the stored ``search_vector`` column and its GIN index (relevance ``ts_rank``).
 """
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def _text_match(session: Session, words: str) -> tuple[Any, Any, Any] | None:
         return None
     if session.get_bind().dialect.name == "postgresql":
         tsq = " & ".join(f"'{t.text}'" + (":*" if t.single_cjk else "") for t in toks)
-        vector = func.to_tsvector(literal_column("'simple'"), Listing.search_text)
+        vector = literal_column("listings.search_vector")  # stored, GIN-indexed (migration 0010)
         query = func.to_tsquery(literal_column("'simple'"), literal(tsq))
         return None, vector.op("@@")(query), cast(func.ts_rank(vector, query), Float)
     match = " ".join(f'"{t.text}"' + ("*" if t.single_cjk else "") for t in toks)

@@ -8,17 +8,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from gateway.health import alembic_config
-from gateway.schema import expression_index_warnings_silenced, import_all_models, include_name
+from gateway.schema import import_all_models, include_name
 from kernel.db import make_engine
 
 
 def _diff(url: str) -> list[object]:
     engine = make_engine(url)
     with engine.connect() as conn:
-        # the same filter as migrations/env.py: SQLite's FTS5 tables are not in the models
+        # the same filter as migrations/env.py: the one-database search objects are not modelled
         ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
-        with expression_index_warnings_silenced(conn.dialect.name):
-            diff = compare_metadata(ctx, import_all_models())
+        diff = compare_metadata(ctx, import_all_models())
     engine.dispose()
     return diff
 
