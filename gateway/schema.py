@@ -27,6 +27,7 @@ MODEL_MODULES = (
     "gateway.core.models",
     "gateway.listings.models",
     "settlement.plans.models",
+    "gateway.trading.models",
 )
 
 
