@@ -4,6 +4,7 @@ bid says why."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import threading
 
@@ -71,7 +72,7 @@ def test_fifty_concurrent_bids(pg_db_url: str, clock: FrozenClock) -> None:
             except BidRefused as exc:
                 with lock:
                     refused.append(exc)
-            except BaseException as exc:  # surfaced below
+            except BaseException as exc:  # noqa: BLE001  (surfaced below)
                 with lock:
                     crashed.append(exc)
 
@@ -93,7 +94,7 @@ def test_fifty_concurrent_bids(pg_db_url: str, clock: FrozenClock) -> None:
             auction = s.get(Auction, auction_id)
             assert [b.seq for b in rows] == list(range(1, len(rows) + 1)) == sorted(a for a, _ in accepted)
             assert rows[0].amount_minor >= 100000 * 100
-            for before, after in zip(rows, rows[1:]):
+            for before, after in itertools.pairwise(rows):
                 assert after.amount_minor - before.amount_minor >= INCREMENT * 100
                 assert after.bidder_org_id != before.bidder_org_id
             assert auction.high_bid_id == rows[-1].id and auction.bid_count == len(rows)
