@@ -23,7 +23,8 @@ def plan_config() -> PlanConfig:
 
 def init_app(app: Flask) -> None:
     """Wire compliance's payment rules in as the gate every release goes through."""
-    from gateway.settlement.gate import CompliancePaymentGate
+    from gateway.settlement.gate import CompliancePaymentGate, deal_subject
 
     app.extensions["settlement.payment_gate"] = CompliancePaymentGate(
-        ComplianceConfig.from_mapping(app.config), app.extensions["gateway.clock"])
+        ComplianceConfig.from_mapping(app.config), app.extensions["gateway.clock"],
+        subject_for=deal_subject)

@@ -28,6 +28,7 @@ from . import auctions, deals, deposits, negotiation
 from .models import Deal, Negotiation
 from .schemas import (
     AuctionCreateSchema,
+    AuctionRegistrationSchema,
     AuctionSchema,
     BidArgs,
     BidLogSchema,
@@ -39,11 +40,10 @@ from .schemas import (
     DepositBalanceSchema,
     NegotiationCreateSchema,
     NegotiationSchema,
-    PriceNoticePageSchema,
+    NegotiationWithdrawArgs,
     OfferArgs,
     OfferSchema,
-    AuctionRegistrationSchema,
-    NegotiationWithdrawArgs,
+    PriceNoticePageSchema,
 )
 
 blp = Blueprint("trading", __name__, url_prefix="/api/v1",
