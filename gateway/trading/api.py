@@ -24,7 +24,7 @@ from gateway.listings.access import owns
 from gateway.listings.models import Listing
 from kernel.errors import NotFound, PermissionDenied
 
-from . import auctions, deals, deposits, negotiation
+from . import auctions, deals, deposits, events, negotiation  # noqa: F401  (events: the feed handlers)
 from .models import Deal, Negotiation
 from .schemas import (
     AuctionCreateSchema,
