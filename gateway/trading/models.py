@@ -196,6 +196,8 @@ class FixedPriceNotice(Base):
     __table_args__ = (
         CheckConstraint(_one_of("state", NOTICE_STATES), name="state_known"),
         CheckConstraint("threshold >= 2", name="threshold_two_or_more"),
+        CheckConstraint("increment_minor > 0", name="increment_positive"),
+        CheckConstraint("working_days > 0", name="working_days_positive"),
         CheckConstraint("ends_at > starts_at", name="period_ordered"),
         Index("ix_trading_fixed_price_notices_state_ends", "state", "ends_at"),
     )
@@ -208,6 +210,9 @@ class FixedPriceNotice(Base):
     price = MoneyField("price", currency_attr="currency")
     deposit_minor: Mapped[int] = minor_column()
     deposit = MoneyField("deposit", currency_attr="currency")
+    #: the minimum increment if the notice turns into an auction
+    increment_minor: Mapped[int] = minor_column()
+    increment = MoneyField("increment", currency_attr="currency")
     country: Mapped[str] = mapped_column(String(2))
     working_days: Mapped[int] = mapped_column(Integer)
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

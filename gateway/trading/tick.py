@@ -2,7 +2,8 @@
 
 Each step works in its own short transactions, one auction or negotiation at a time, so one
 failure rolls back only its own step and a second tick (or two at once) finds nothing left to
-do: closing re-checks the state under the row lock. Steps: close auctions whose end passed,
+do: closing re-checks the state under the row lock. Steps: close fixed-price notices whose period
+ended (sold, auctioned, or no buyer), close auctions whose end passed,
 expire negotiations past their validity, expire ledger holds past their deadline, expire
 published listings whose listing period ended.
 """
@@ -20,7 +21,7 @@ from kernel.db import Database
 from kernel.errors import DomainError
 from settlement.ledger import expire_holds
 
-from . import auctions, negotiation
+from . import auctions, fixed_price, negotiation
 from .deals import TRADING_ACTOR
 
 ACTOR = "system:trading"
@@ -28,6 +29,9 @@ ACTOR = "system:trading"
 
 @dataclass
 class TickSummary:
+    notices_sold: int = 0
+    notices_auctioned: int = 0
+    notices_without_buyer: int = 0
     auctions_won: int = 0
     auctions_failed: int = 0
     negotiations_expired: int = 0
@@ -36,7 +40,8 @@ class TickSummary:
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"auctions won {self.auctions_won}, failed {self.auctions_failed}; negotiations "
+        return (f"notices sold {self.notices_sold}, auctioned {self.notices_auctioned}, without "
+                f"buyer {self.notices_without_buyer}; auctions won {self.auctions_won}, failed {self.auctions_failed}; negotiations "
                 f"expired {self.negotiations_expired}; holds expired {self.holds_expired}; "
                 f"listings expired {self.listings_expired}; errors {len(self.errors)}")
 
@@ -45,6 +50,25 @@ def tick(db: Database, now: dt.datetime, *,
          progress: Callable[[str], None] | None = None) -> TickSummary:
     say = progress or (lambda _m: None)
     out = TickSummary()
+    with db.session() as s:
+        notices = fixed_price.due_notice_ids(s, now)
+    for notice_id in notices:
+        try:
+            with db.transaction() as s:
+                state = fixed_price.close_notice(s, notice_id, now=now, actor=ACTOR)
+        except DomainError as exc:
+            out.errors.append(f"notice {notice_id}: {exc.detail}")
+            say(f"notice {notice_id}: error {exc.detail}")
+            continue
+        if state is None:
+            continue
+        if state == "sold":
+            out.notices_sold += 1
+        elif state == "auctioned":
+            out.notices_auctioned += 1
+        else:
+            out.notices_without_buyer += 1
+        say(f"notice {notice_id}: {state}")
     with db.session() as s:
         due = auctions.due_auction_ids(s, now)
     for auction_id in due:

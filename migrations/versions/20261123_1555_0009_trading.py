@@ -1,9 +1,8 @@
-"""trading: auctions (participants, bids), negotiations (offers), fixed-price notices (intents),
-the working-day calendar, deals
+"""trading: auctions (participants, bids), negotiations (offers), fixed-price notices (intents), the working-day calendar, deals
 
 Revision ID: 0009
 Revises: 0007
-Create Date: 2026-11-23 15:55:04.729666
+Create Date: 2026-11-23 16:06:51.824284
 """
 from __future__ import annotations
 
@@ -122,6 +121,7 @@ def upgrade() -> None:
     sa.Column('currency', sa.CHAR(length=3), nullable=False),
     sa.Column('price_minor', sa.BigInteger(), nullable=False),
     sa.Column('deposit_minor', sa.BigInteger(), nullable=False),
+    sa.Column('increment_minor', sa.BigInteger(), nullable=False),
     sa.Column('country', sa.String(length=2), nullable=False),
     sa.Column('working_days', sa.Integer(), nullable=False),
     sa.Column('starts_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
@@ -134,7 +134,9 @@ def upgrade() -> None:
     sa.Column('created_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("state IN ('open', 'no_buyer', 'sold', 'auctioned', 'withdrawn')", name=op.f('ck_trading_fixed_price_notices_state_known')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_trading_fixed_price_notices_period_ordered')),
+    sa.CheckConstraint('increment_minor > 0', name=op.f('ck_trading_fixed_price_notices_increment_positive')),
     sa.CheckConstraint('threshold >= 2', name=op.f('ck_trading_fixed_price_notices_threshold_two_or_more')),
+    sa.CheckConstraint('working_days > 0', name=op.f('ck_trading_fixed_price_notices_working_days_positive')),
     sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_trading_fixed_price_notices_listing_id_listings')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_trading_fixed_price_notices'))
     )

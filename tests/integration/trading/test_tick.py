@@ -36,11 +36,12 @@ def test_tick_closes_due_auctions_and_expires_what_is_due(app, db, parties, cloc
     result = runner.invoke(args=["trading", "tick"])
     assert result.exit_code == 0, result.output
     assert f"auction {a1}: won" in result.output and f"auction {a2}: failed (no_bids)" in result.output
-    assert "auctions won 1, failed 1; negotiations expired 1" in result.output
+    assert "auctions won 1, failed 1; negotiations expired 1" in result.output, result.output
     assert f"listing {ids[3]}: expired" in result.output
     with db.session() as s:
         assert [s.get(Listing, i).state for i in ids] == ["deal_struck", "published", "published", "expired"]
         assert s.get(Auction, a1).state == "won" and s.get(Negotiation, n).state == "expired"
     again = runner.invoke(args=["trading", "tick", "--quiet"])
     assert again.exit_code == 0
-    assert "auctions won 0, failed 0; negotiations expired 0; holds expired 0" in again.output
+    assert "notices sold 0, auctioned 0, without buyer 0; auctions won 0, failed 0; negotiations "\
+        "expired 0; holds expired 0" in again.output, again.output
