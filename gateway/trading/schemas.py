@@ -170,3 +170,34 @@ class PriceNoticeSchema(Schema):
 
 class PriceNoticePageSchema(Schema):
     items = fields.List(fields.Nested(PriceNoticeSchema))
+
+
+class NoticeCreateSchema(Schema):
+    listing_id = fields.Integer(required=True)
+    deposit = MoneyField(required=True)
+    increment = MoneyField(required=True)
+    working_days = fields.Integer(load_default=None, allow_none=True,
+                                  validate=validate.Range(min=1, max=250))
+    threshold = fields.Integer(load_default=2, validate=validate.Range(min=2, max=50))
+
+
+class FixedPriceNoticeSchema(Schema):
+    id = fields.Integer()
+    listing_id = fields.Integer()
+    state = fields.String()
+    price = MoneyField()
+    deposit = MoneyField()
+    increment = MoneyField()
+    working_days = fields.Integer()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    threshold = fields.Integer()
+    extensions = fields.Integer()
+    auction_id = fields.Integer(allow_none=True)
+    deal_id = fields.Integer(allow_none=True)
+    intending_buyers = fields.Integer()
+    my_intent = fields.Boolean()
+
+
+class ExtendArgs(Schema):
+    working_days = fields.Integer(required=True, validate=validate.Range(min=5, max=250))

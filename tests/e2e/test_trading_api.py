@@ -105,3 +105,25 @@ def test_a_negotiation_through_the_api(client, db, users, parties, clock) -> Non
     r = client.post(f"{API}/negotiations/{nid}/contract", headers=staff, json={"signed_on": "2026-11-23"})
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["state"] == "final" and r.get_json()["deal_id"]
+
+
+def test_a_fixed_price_notice_through_the_api(client, db, users, parties, clock) -> None:
+    with db.transaction() as s:
+        listing = published_listing(s, parties, clock.now(), mode="fixed_price").id
+        screen_party(s, s.get(Organisation, parties["buyer_org"]), "test", clock.now(), "test")
+    staff, b = users["staff_us"]["headers"], users["buyer"]["headers"]
+    r = client.post(f"{API}/notices/fixed-price", headers=staff, json={
+        "listing_id": listing, "deposit": _money("5000.00"), "increment": _money("1000.00"),
+        "working_days": 5})
+    assert r.status_code == 201, r.get_json()
+    nid = r.get_json()["id"]
+    r = client.post(f"{API}/notices/fixed-price/{nid}/intents", headers=b)
+    assert r.status_code == 409 and r.get_json()["code"] == "deposit_missing"
+    client.post(f"{API}/deposits", headers=users["finance"]["headers"],
+                json={"org_id": parties["buyer_org"], "amount": _money("5000.00"), "reference": "B-1"})
+    r = client.post(f"{API}/notices/fixed-price/{nid}/intents", headers=b)
+    assert r.status_code == 201 and r.get_json()["my_intent"] is True
+    other = client.get(f"{API}/notices/fixed-price/{nid}", headers=users["seller_us"]["headers"]).get_json()
+    assert other["intending_buyers"] == 1 and other["my_intent"] is False
+    r = client.post(f"{API}/notices/fixed-price/{nid}/extend", headers=staff, json={"working_days": 5})
+    assert r.status_code == 409  # it has not ended without a buyer
