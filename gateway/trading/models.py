@@ -313,3 +313,37 @@ class Deal(Base):
     registration_due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     struck_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     struck_by: Mapped[str] = mapped_column(String(64))
+
+
+DEMAND_STATES = ("open", "closed")
+
+
+class Demand(Base):
+    """A buyer's technology demand: text (zh or en), field, IPC classes, minimum TRL, budget,
+    territory. ``direction`` is the listings' it is matched against (``inbound``: a domestic
+    buyer bringing technology in)."""
+
+    __tablename__ = "trading_demands"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", DEMAND_STATES), name="state_known"),
+        CheckConstraint("direction IN ('inbound', 'outbound')", name="direction_known"),
+        CheckConstraint("trl_min IS NULL OR trl_min BETWEEN 1 AND 9", name="trl_1_to_9"),
+        CheckConstraint("budget_minor IS NULL OR budget_minor > 0", name="budget_positive"),
+        Index("ix_trading_demands_state_direction", "state", "direction"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(String(4000), nullable=True)
+    technology_field: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ipc_classes: Mapped[list[str]] = mapped_column(JSON)
+    trl_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    budget_minor: Mapped[int | None] = minor_column(nullable=True)
+    budget_currency: Mapped[str | None] = currency_column(nullable=True)
+    budget = MoneyField("budget")
+    territory: Mapped[list[str]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

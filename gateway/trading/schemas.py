@@ -201,3 +201,66 @@ class FixedPriceNoticeSchema(Schema):
 
 class ExtendArgs(Schema):
     working_days = fields.Integer(required=True, validate=validate.Range(min=5, max=250))
+
+
+class DemandCreateSchema(Schema):
+    direction = fields.String(required=True, validate=validate.OneOf(("inbound", "outbound")))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    technology_field = fields.String(load_default=None, allow_none=True)
+    ipc_classes = fields.List(fields.String(), load_default=list)
+    trl_min = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=9))
+    budget = MoneyField(load_default=None, allow_none=True)
+    territory = fields.List(fields.String(), load_default=list)
+
+
+class DemandSchema(Schema):
+    id = fields.Integer()
+    org_id = fields.Integer()
+    direction = fields.String()
+    state = fields.String()
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    technology_field = fields.String(allow_none=True)
+    ipc_classes = fields.List(fields.String())
+    trl_min = fields.Integer(allow_none=True)
+    budget = MoneyField(allow_none=True)
+    territory = fields.List(fields.String())
+    created_at = fields.DateTime()
+
+
+class ScorePartsSchema(Schema):
+    text = fields.Float()
+    ipc = fields.Float()
+    trl = fields.Float()
+    budget = fields.Float()
+    field = fields.Float()
+
+
+class ListingMatchSchema(Schema):
+    listing_id = fields.Integer()
+    reference = fields.String()
+    title_zh = fields.String(allow_none=True)
+    title_en = fields.String(allow_none=True)
+    headline_price = MoneyField(allow_none=True)
+    trl = fields.Integer()
+    score = fields.Float()
+    parts = fields.Nested(ScorePartsSchema)
+    notes = fields.Dict()
+
+
+class ListingMatchPageSchema(Schema):
+    items = fields.List(fields.Nested(ListingMatchSchema))
+
+
+class DemandMatchSchema(Schema):
+    demand_id = fields.Integer()
+    title = fields.String()
+    org_id = fields.Integer()
+    score = fields.Float()
+    parts = fields.Nested(ScorePartsSchema)
+    notes = fields.Dict()
+
+
+class DemandMatchPageSchema(Schema):
+    items = fields.List(fields.Nested(DemandMatchSchema))

@@ -1,8 +1,8 @@
-"""trading: auctions (participants, bids), negotiations (offers), fixed-price notices (intents), the working-day calendar, deals
+"""trading: auctions, bids, negotiations, fixed-price notices, working-day calendar, deals, demands
 
 Revision ID: 0009
 Revises: 0007
-Create Date: 2026-11-23 16:06:51.824284
+Create Date: 2026-11-23 16:09:59.470800
 """
 from __future__ import annotations
 
@@ -36,6 +36,32 @@ def upgrade() -> None:
     sa.Column('last_value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('year', name=op.f('pk_trading_deal_sequences'))
     )
+    op.create_table('trading_demands',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('direction', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.String(length=4000), nullable=True),
+    sa.Column('technology_field', sa.String(length=32), nullable=True),
+    sa.Column('ipc_classes', sa.JSON(), nullable=False),
+    sa.Column('trl_min', sa.Integer(), nullable=True),
+    sa.Column('budget_minor', sa.BigInteger(), nullable=True),
+    sa.Column('budget_currency', sa.CHAR(length=3), nullable=True),
+    sa.Column('territory', sa.JSON(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', kernel.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("direction IN ('inbound', 'outbound')", name=op.f('ck_trading_demands_direction_known')),
+    sa.CheckConstraint("state IN ('open', 'closed')", name=op.f('ck_trading_demands_state_known')),
+    sa.CheckConstraint('budget_minor IS NULL OR budget_minor > 0', name=op.f('ck_trading_demands_budget_positive')),
+    sa.CheckConstraint('trl_min IS NULL OR trl_min BETWEEN 1 AND 9', name=op.f('ck_trading_demands_trl_1_to_9')),
+    sa.ForeignKeyConstraint(['org_id'], ['organisations.id'], name=op.f('fk_trading_demands_org_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trading_demands'))
+    )
+    with op.batch_alter_table('trading_demands', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trading_demands_org_id'), ['org_id'], unique=False)
+        batch_op.create_index('ix_trading_demands_state_direction', ['state', 'direction'], unique=False)
+
     op.create_table('trading_auctions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('listing_id', sa.Integer(), nullable=False),
@@ -276,6 +302,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_trading_auctions_listing_id'))
 
     op.drop_table('trading_auctions')
+    with op.batch_alter_table('trading_demands', schema=None) as batch_op:
+        batch_op.drop_index('ix_trading_demands_state_direction')
+        batch_op.drop_index(batch_op.f('ix_trading_demands_org_id'))
+
+    op.drop_table('trading_demands')
     op.drop_table('trading_deal_sequences')
     op.drop_table('trading_calendar_weekends')
     op.drop_table('trading_calendar_days')
