@@ -15,9 +15,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-from data.matching_set import build, convert  # noqa: E402
+from data.matching_set import build, convert
 
-from gateway.trading import matching  # noqa: E402
+from gateway.trading import matching
 
 
 def ndcg(grades: list[int], ideal: list[int], k: int) -> float:
