@@ -24,7 +24,16 @@ from gateway.listings.access import owns
 from gateway.listings.models import Listing
 from kernel.errors import NotFound, PermissionDenied
 
-from . import auctions, deals, deposits, events, fixed_price, matching, negotiation  # noqa: F401  (events: the feed handlers)
+from . import (  # noqa: F401  (events: the feed handlers)
+    auctions,
+    deals,
+    deposits,
+    events,
+    fixed_price,
+    matching,
+    negotiation,
+    valuation,
+)
 from .models import Deal, Demand, FixedPriceNotice, Intent, Negotiation
 from .schemas import (
     AuctionCreateSchema,
@@ -50,7 +59,10 @@ from .schemas import (
     NoticeCreateSchema,
     OfferArgs,
     OfferSchema,
+    PriceGuidanceSchema,
     PriceNoticePageSchema,
+    RoyaltyArgs,
+    RoyaltyValueSchema,
 )
 
 blp = Blueprint("trading", __name__, url_prefix="/api/v1",
@@ -477,3 +489,34 @@ class ListingDemands(MethodView):
         return {"items": [{"demand_id": d.id, "title": d.title, "org_id": d.org_id,
                            "score": m.score, "parts": m.parts, "notes": m.notes}
                           for d, m in ranked]}
+
+
+@blp.route("/listings/<int:listing_id>/price-guidance")
+class PriceGuidance(MethodView):
+    @allow("subcentre_staff", "admin", "seller", "buyer")
+    @blp.response(200, PriceGuidanceSchema)
+    def get(self, listing_id: int) -> dict[str, Any]:
+        """Comparable past deals and their price range in the listing's currency. Staff of the
+        sub-centre (and the seller) see the comparables in full; buyers see the ranges and
+        prices, never the parties."""
+        from gateway.listings.access import can_read
+
+        p = require_principal()
+        listing = _listing(listing_id)
+        if not can_read(p, listing):
+            raise NotFound(f"no listing {listing_id}")
+        guidance = valuation.comparables(db_session(), listing)
+        guidance["remaining_patent_years"] = valuation.remaining_years(listing, get_clock().now().date())
+        if not (p.role == "admin" or _seller_side(p, listing)):
+            guidance = valuation.for_buyers(guidance)
+        return guidance
+
+
+@blp.route("/valuation/relief-from-royalty")
+class ReliefFromRoyalty(MethodView):
+    @allow("subcentre_staff", "admin")
+    @blp.arguments(RoyaltyArgs)
+    @blp.response(200, RoyaltyValueSchema)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Relief-from-royalty value with its inputs and every step."""
+        return valuation.relief_from_royalty(**args)

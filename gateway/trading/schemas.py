@@ -264,3 +264,56 @@ class DemandMatchSchema(Schema):
 
 class DemandMatchPageSchema(Schema):
     items = fields.List(fields.Nested(DemandMatchSchema))
+
+
+class ComparableSchema(Schema):
+    deal_reference = fields.String()
+    listing_id = fields.Integer()
+    buyer_org_id = fields.Integer()
+    seller_org_id = fields.Integer()
+    struck_on = fields.Date()
+    price = MoneyField()
+    converted = MoneyField(allow_none=True)
+    trl = fields.Integer()
+    shared_ipc = fields.List(fields.String())
+    channel = fields.String()
+
+
+class PriceRangeSchema(Schema):
+    minimum = MoneyField()
+    lower_quartile = MoneyField()
+    median = MoneyField()
+    upper_quartile = MoneyField()
+    maximum = MoneyField()
+
+
+class PriceGuidanceSchema(Schema):
+    listing_id = fields.Integer()
+    currency = fields.String()
+    criteria = fields.Dict()
+    count = fields.Integer()
+    range = fields.Nested(PriceRangeSchema, allow_none=True)
+    comparables = fields.List(fields.Nested(ComparableSchema))
+    remaining_patent_years = fields.Integer(allow_none=True)
+
+
+class RoyaltyArgs(Schema):
+    royalty_rate = fields.Decimal(required=True, as_string=True)
+    discount_rate = fields.Decimal(required=True, as_string=True)
+    revenues = fields.List(MoneyField(), required=True, validate=validate.Length(min=1, max=30))
+    first_year = fields.Integer(load_default=None, allow_none=True)
+
+
+class RoyaltyStepSchema(Schema):
+    year = fields.Integer()
+    revenue = MoneyField()
+    royalty = MoneyField()
+    discount_factor = fields.Decimal(as_string=True)
+    present_value = MoneyField()
+
+
+class RoyaltyValueSchema(Schema):
+    inputs = fields.Dict()
+    formula = fields.String()
+    steps = fields.List(fields.Nested(RoyaltyStepSchema))
+    value = MoneyField()
