@@ -21,7 +21,7 @@ from kernel.db import Database
 from kernel.errors import DomainError
 from settlement.ledger import expire_holds
 
-from . import auctions, fixed_price, negotiation
+from . import auctions, events, fixed_price, negotiation  # noqa: F401  (events: the feed handlers)
 from .deals import TRADING_ACTOR
 
 ACTOR = "system:trading"
