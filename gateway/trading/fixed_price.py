@@ -156,7 +156,15 @@ def close_notice(session: Session, notice_id: int, *, now: dt.datetime,
     listing = session.get(Listing, notice.listing_id)
     intents = list(session.execute(select(Intent).where(
         Intent.notice_id == notice.id, Intent.state == "registered").order_by(Intent.id)).scalars())
-    if not intents:
+    if listing.state != "in_notice_period":
+        # the listing left its notice period another way (withdrawn by its owner, or a deal
+        # struck through a domestic channel): release every deposit and close the notice
+        for i in intents:
+            if i.hold_id:
+                deposits.release_deposit(session, i.hold_id, at=now, actor=actor)
+            i.state = "released"
+        notice.state = "withdrawn"
+    elif not intents:
         notice.state = "no_buyer"
     elif len(intents) >= notice.threshold:
         auction = auctions.create_auction(

@@ -113,3 +113,17 @@ def test_two_buyers_make_an_auction_among_them_from_the_listed_price(db, parties
         assert s.get(Deal, result.deal_id).buyer_org_id == b2
         assert deposits.deposit_balance(s, b1, USD, at=clock.now(), actor="u").available == usd("10000")
         assert check_ledger(s) == []
+
+
+def test_a_listing_withdrawn_during_its_notice_releases_the_intents_at_the_close(db, parties, clock) -> None:
+    from gateway.listings import lifecycle
+
+    with db.transaction() as s:
+        listing, notice = _notice(s, parties, clock, working_days=5)
+        b = buyer(s, clock.now(), "Disappointed Buyer")
+        fund(s, b, "10000", clock.now())
+        fixed_price.register_intent(s, notice.id, b, now=clock.now(), actor="u")
+        lifecycle.transition(s, listing, "withdraw", Staff(parties["us"]), now=clock.now(), reason="test")
+        _after(clock, notice, s)
+        assert fixed_price.close_notice(s, notice.id, now=clock.now()) == "withdrawn"
+        assert deposits.deposit_balance(s, b, USD, at=clock.now(), actor="u").available == usd("10000")
