@@ -126,7 +126,8 @@ def init_app(app: Flask) -> None:
     from gateway.ledger_cli import ledger_cli
     from gateway.reconciliation.cli import reconcile_cli
     from gateway.settlement.cli import settlement_cli
+    from gateway.trading.cli import trading_cli
 
     for group in (users_cli, tokens_cli, audit_cli, db_cli, demo_cli, fx_cli, ledger_cli,
-                  compliance_cli, settlement_cli, reconcile_cli):
+                  compliance_cli, settlement_cli, reconcile_cli, trading_cli):
         app.cli.add_command(group)

@@ -25,6 +25,7 @@ MODEL_MODULES = (
     "gateway.listings.models",
     "settlement.plans.models",
     "settlement.reconciliation.models",
+    "gateway.trading.models",
 )
 
 

@@ -22,13 +22,14 @@ def plan_config() -> PlanConfig:
 
 
 def init_app(app: Flask) -> None:
-    """Wire compliance's payment rules in as the gate every release goes through, and the
-    plans' instructions in as what reconciliation matches bank statements against."""
+    """Wire compliance's payment rules in as the gate every release goes through (finding the
+    listing behind each deal), and the plans' instructions in as what reconciliation matches
+    bank statements against."""
     from gateway.reconciliation.plans_source import PlansPaymentSource
     from gateway.reconciliation.source import KEY as RECONCILIATION_SOURCE
-    from gateway.settlement.gate import CompliancePaymentGate
+    from gateway.settlement.gate import CompliancePaymentGate, deal_subject
 
     clock = app.extensions["gateway.clock"]
     app.extensions["settlement.payment_gate"] = CompliancePaymentGate(
-        ComplianceConfig.from_mapping(app.config), clock)
+        ComplianceConfig.from_mapping(app.config), clock, subject_for=deal_subject)
     app.extensions.setdefault(RECONCILIATION_SOURCE, PlansPaymentSource(clock))

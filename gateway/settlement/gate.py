@@ -4,9 +4,10 @@ Settlement asks "may this payment be released?" with a ``PaymentRequest`` (plain
 compliance decides with ``check_payment`` (tax filing above USD 50,000, structuring, licence and
 registration, party clearance) and logs the check. The gateway is the one place that knows both.
 
-What the payment is for (the listing whose technology was classified) comes from the deal;
-until trading links deals to listings, ``subject_for`` finds none and compliance holds the
-payment with ``export_control_unknown``: it fails closed rather than guessing.
+What the payment is for (the listing whose technology was classified) comes from the deal:
+``deal_subject`` finds the trading deal whose reference is the plan's contract reference and
+answers with its listing. A payment under a contract no deal names finds no subject and
+compliance holds it with ``export_control_unknown``: it fails closed rather than guessing.
 """
 from __future__ import annotations
 
@@ -26,6 +27,23 @@ SubjectResolver = Callable[[Session, PaymentRequest], SubjectRef | None]
 
 def no_subject(session: Session, request: PaymentRequest) -> SubjectRef | None:
     return None
+
+
+def deal_subject(session: Session, request: PaymentRequest) -> SubjectRef | None:
+    """The listing of the deal behind the payment (plans carry the deal reference as their
+    contract reference unless the terms named another; both are looked up)."""
+    from sqlalchemy import select
+
+    from gateway.trading.models import Deal
+    from settlement.plans.models import SettlementPlan
+
+    deal = session.execute(select(Deal).where(Deal.reference == request.contract_ref)).scalar_one_or_none()
+    if deal is None:
+        ref = session.execute(select(SettlementPlan.deal_ref).where(
+            SettlementPlan.contract_ref == request.contract_ref)).scalars().first()
+        if ref is not None:
+            deal = session.execute(select(Deal).where(Deal.reference == ref)).scalar_one_or_none()
+    return SubjectRef("listing", str(deal.listing_id)) if deal is not None else None
 
 
 class CompliancePaymentGate:

@@ -146,7 +146,9 @@ def _token(ctx: Tenancy, tenant: str) -> Owned | None:
 
 @resource("case_id", global_roles=frozenset({"admin", "compliance_officer"}))
 def _case(ctx: Tenancy, tenant: str) -> Owned | None:
-    """An open review case about the tenant's organisation (officers decide; nobody else reads)."""
+    """An open review case about an organisation beside the tenant's (officers decide; nobody
+    else reads). A separate organisation, so that the case does not stop the tenant's own
+    organisation from trading in the other factories."""
     from compliance.cases.service import open_structuring_case
     from kernel.parties import Organisation
 
@@ -154,8 +156,13 @@ def _case(ctx: Tenancy, tenant: str) -> Owned | None:
     if org_id is None:
         return None
     with ctx.db.transaction() as s:
-        case = open_structuring_case(s, s.get(Organisation, org_id), "matrix test case",
-                                     {"payments": []}, ctx.now, "test")
+        mine = s.get(Organisation, org_id)
+        other = Organisation(legal_name=f"Reviewed party of {tenant}", legal_name_latin=f"Reviewed party of {tenant}",
+                             country=mine.country, org_type="company", tax_residency=mine.tax_residency,
+                             subcentre_id=mine.subcentre_id, created_at=ctx.now)
+        s.add(other)
+        s.flush()
+        case = open_structuring_case(s, other, "matrix test case", {"payments": []}, ctx.now, "test")
         case_id = case.id
     return Owned(case_id, _org_scopes(ctx, org_id))
 
@@ -265,6 +272,11 @@ EXAMPLE_BODIES = {
     ("POST", "/api/v1/settlement/plans/<int:plan_id>/royalty-reports"): {
         "period_start": "2026-07-01", "period_end": "2026-09-30",
         "net_sales": {"amount": "1000.00", "currency": "USD"}},
+    # trading steps whose turn or state Schemathesis cannot arrange
+    ("POST", "/api/v1/deals/<int:deal_id>/contract"): {"signed_on": "2026-11-23"},
+    ("POST", "/api/v1/negotiations/<int:negotiation_id>/contract"): {"signed_on": "2026-11-23"},
+    ("POST", "/api/v1/negotiations/<int:negotiation_id>/offers"): {
+        "amount": {"amount": "150000.00", "currency": "USD"}, "terms": {}},
 }
 
 
@@ -344,3 +356,141 @@ def _classification(ctx: Tenancy, tenant: str) -> Owned | None:
         row = request_classification(s, SubjectRef("listing", str(found[0])), "export",
                                      "matrix listing", ctx.now, "test")
         return Owned(row.id, found[2])
+
+
+# -- trading --------------------------------------------------------------------------------------
+
+OVERSIGHT = frozenset({"admin", "finance", "compliance_officer"})
+
+
+def _buyer_org(ctx: Tenancy, tenant: str) -> int | None:
+    """The organisation a buyer tenant trades for (screened, as trading requires)."""
+    from compliance.screening.service import screen_party
+    from kernel.parties import Organisation
+
+    u = ctx.users[tenant]
+    if u["role"] != "buyer":
+        return None
+    key = ("_screened", tenant)
+    if key not in ctx.cache:
+        with ctx.db.transaction() as s:
+            screen_party(s, s.get(Organisation, u["organisation_id"]), "matrix", ctx.now, "test")
+        ctx.cache[key] = True
+    return u["organisation_id"]
+
+
+def _trading_seller(ctx: Tenancy) -> int:
+    """A seller of the US sub-centre kept apart from the other factories (whose review cases
+    about the tenants' organisations would stop its listings from being published)."""
+    from kernel.parties import Organisation
+
+    key = ("_trading_seller", "*")
+    if key not in ctx.cache:
+        with ctx.db.transaction() as s:
+            org = Organisation(legal_name="Matrix Optics Inc.", legal_name_latin="Matrix Optics Inc.",
+                               country="US", org_type="company", tax_residency="US",
+                               subcentre_id=ctx.parties["us"], created_at=ctx.now)
+            s.add(org)
+            s.flush()
+            ctx.cache[key] = org.id
+    return ctx.cache[key]
+
+
+def _published(ctx: Tenancy, key: str, mode: str) -> int:
+    """One published listing of the US sub-centre in a pricing mode (made once per matrix)."""
+    from tests.support.trading import published_listing
+
+    cache_key = ("_published", key)
+    if cache_key not in ctx.cache:
+        parties = {**ctx.parties, "seller_us": _trading_seller(ctx)}
+        with ctx.db.transaction() as s:
+            ctx.cache[cache_key] = published_listing(s, parties, ctx.now, mode).id
+    return ctx.cache[cache_key]
+
+
+def _seller_side(ctx: Tenancy) -> frozenset[str]:
+    return frozenset({f"org:{_trading_seller(ctx)}", f"subcentre:{ctx.parties['us']}"})
+
+
+@resource("auction_id", shared=True)
+def _auction(ctx: Tenancy, tenant: str) -> Owned | None:
+    """A public auction (everyone signed in may look; only buyers register and bid)."""
+    from moneyed import Money
+
+    from gateway.listings.models import Listing
+    from gateway.trading import auctions
+
+    key = ("_auction", "*")
+    if key not in ctx.cache:
+        listing_id = _published(ctx, "auction", "auction")
+        with ctx.db.transaction() as s:
+            ctx.cache[key] = auctions.create_auction(
+                s, s.get(Listing, listing_id), starts_at=ctx.now, ends_at=ctx.now + dt.timedelta(days=1),
+                increment=Money("1000.00", "USD"), deposit=Money("10000.00", "USD"), now=ctx.now,
+                actor="test").id
+    return Owned(ctx.cache[key], _seller_side(ctx))
+
+
+@resource("notice_id", shared=True)
+def _notice(ctx: Tenancy, tenant: str) -> Owned | None:
+    """A public fixed-price notice."""
+    from moneyed import Money
+
+    from gateway.listings.models import Listing
+    from gateway.trading import fixed_price
+
+    key = ("_notice", "*")
+    if key not in ctx.cache:
+        listing_id = _published(ctx, "fixed", "fixed_price")
+        with ctx.db.transaction() as s:
+            ctx.cache[key] = fixed_price.open_notice(
+                s, s.get(Listing, listing_id), deposit=Money("10000.00", "USD"),
+                increment=Money("1000.00", "USD"), now=ctx.now, actor="test").id
+    return Owned(ctx.cache[key], _seller_side(ctx))
+
+
+@resource("negotiation_id", global_roles=OVERSIGHT)
+def _negotiation(ctx: Tenancy, tenant: str) -> Owned | None:
+    """The buyer tenant's negotiation on the shared negotiated listing."""
+    from gateway.trading import negotiation
+
+    org = _buyer_org(ctx, tenant)
+    if org is None:
+        return None
+    listing_id = _published(ctx, "negotiated", "negotiated")
+    with ctx.db.transaction() as s:
+        n = negotiation.register_interest(s, listing_id, org, now=ctx.now, actor="test")
+        return Owned(n.id, _seller_side(ctx) | {f"org:{org}"})
+
+
+@resource("deal_id", global_roles=OVERSIGHT)
+def _deal(ctx: Tenancy, tenant: str) -> Owned | None:
+    """A deal the buyer tenant struck by negotiation on a listing of its own."""
+    from moneyed import Money
+
+    from gateway.trading import negotiation
+
+    org = _buyer_org(ctx, tenant)
+    if org is None:
+        return None
+    listing_id = _published(ctx, f"deal-{tenant}", "negotiated")
+    with ctx.db.transaction() as s:
+        n = negotiation.register_interest(s, listing_id, org, now=ctx.now, actor="test", notice_days=0)
+        negotiation.make_offer(s, n.id, "seller", Money("200000.00", "USD"), {}, now=ctx.now, actor="test")
+        negotiation.accept(s, n.id, "buyer", now=ctx.now, actor="test")
+        negotiation.sign_contract(s, n.id, ctx.now.date(), now=ctx.now, actor="test")
+        return Owned(n.deal_id, _seller_side(ctx) | {f"org:{org}"})
+
+
+@resource("demand_id", global_roles=OVERSIGHT | {"subcentre_staff"})
+def _demand(ctx: Tenancy, tenant: str) -> Owned | None:
+    """A buyer's technology demand (every sub-centre's staff may read demands)."""
+    from gateway.trading import matching
+
+    org = _buyer_org(ctx, tenant)
+    if org is None:
+        return None
+    with ctx.db.transaction() as s:
+        d = matching.create_demand(s, org, {"direction": "inbound", "title": "图像识别技术 image recognition",
+                                            "trl_min": 4}, now=ctx.now, actor="test")
+        return Owned(d.id, frozenset({f"org:{org}"}))

@@ -96,9 +96,9 @@ def test_pull_and_domestic_events_through_the_cli(fresh_db_url) -> None:
         assert deal.returncode == 0 and "struck in the core" in deal.stdout
         out = run_cli(fresh_db_url, "core", "pull")
         assert out.returncode == 0, out.stderr
-        # listings handle "listing.withdrawn" (no gateway listing has this core id: nothing to do)
+        # listing.withdrawn (listings) and deal.struck (trading) have handlers; listing.published none
         assert "event 2 listing.withdrawn: handled" in out.stdout
-        assert "core pull: handled 1, passed over 2, cursor at 3" in out.stdout
+        assert "core pull: handled 2, passed over 1, cursor at 3" in out.stdout
         assert "cursor at 3" in run_cli(fresh_db_url, "core", "pull").stdout
     finally:
         db.engine.dispose()

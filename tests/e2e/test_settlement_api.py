@@ -114,7 +114,7 @@ def test_run_due_command_prints_progress_and_a_summary(app, deal) -> None:
 def test_the_apps_gate_is_compliance_and_fails_closed_without_a_classified_subject(
         client, app, db, clock, deal) -> None:
     """Funded money is released only through compliance's check_payment: with no classified
-    technology behind the deal (trading does not link deals to listings yet) it is held."""
+    technology behind the deal (this plan is not from a trading deal, so no listing) it is held."""
     from settlement.plans.models import SettlementInstruction
 
     fin = deal["finance"]["headers"]
