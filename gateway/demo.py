@@ -112,4 +112,8 @@ def load_demo(session: Session, now: dt.datetime, progress: Callable[[str], None
         _cat, outcome = load_catalogue(session, parse_catalogue_csv(data, direction), now, actor)
         created[f"{direction}_catalogue"] = int(outcome == "loaded")
         progress(f"{direction} catalogue: demo subset")
+    from gateway.demo_listings import load_demo_listings
+
+    created["listings"] = load_demo_listings(session, now)
+    progress("listings: published demo listings")
     return created
