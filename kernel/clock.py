@@ -30,7 +30,7 @@ class FrozenClock:
         with self._lock:
             return self._now
 
-    def advance(self, **delta: float) -> dt.datetime:
+    def advance(self, **delta: int) -> dt.datetime:
         with self._lock:
             self._now += dt.timedelta(**delta)
             return self._now
