@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from kernel.clock import FrozenClock
-from tests.browser.conftest import LiveServer, shot
+from tests.browser.conftest import shot
+from tests.support.live_server import LiveServer
 from tests.conftest import BACKENDS, START, TEST_CONFIG, _pg_database_from_template
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,8 @@ from gateway.core.http import HttpCore
 from gateway.core.models import OutboxMessage
 from gateway.core.server import create_core_app
 from kernel.db import Database
-from tests.support.core import FaultInjector, LiveServer, dead_url
+from tests.support.core import FaultInjector, dead_url
+from tests.support.live_server import LiveServer
 
 TOKEN = "core-shared-secret"
 LISTING = {"title": "CRISPR delivery vector", "direction": "outbound",

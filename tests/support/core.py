@@ -68,26 +68,6 @@ def run_cli(db_url: str, *args: str, fail_at: str | None = None, extra_env: dict
                           capture_output=True, text=True, timeout=timeout)
 
 
-class LiveServer:
-    """A real werkzeug server on a loopback port in a thread (as tests/browser/conftest.py)."""
-
-    def __init__(self, app: Any) -> None:
-        from werkzeug.serving import make_server
-
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=10)
-        self.server.server_close()
-
-
 class FaultInjector:
     """WSGI middleware in front of the core that the test tells what to do to the next requests.
 
