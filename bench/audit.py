@@ -20,11 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alembic import command  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 from gateway.health import alembic_config  # noqa: E402
 from kernel.audit import record_event, verify_chain  # noqa: E402
-from kernel.db import Database, make_engine  # noqa: E402
+from kernel.db import Database  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
@@ -78,12 +77,9 @@ def main() -> None:
         report("sqlite", Database(url), args.events)
     server = PostgresServer().start()
     try:
-        admin = make_engine(server.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("CREATE DATABASE bench"))
-        admin.dispose()
-        command.upgrade(alembic_config(server.url("bench")), "head")
-        report("postgresql", Database(server.url("bench"), pool_size=10), args.events)
+        url = server.create_database("bench")
+        command.upgrade(alembic_config(url), "head")
+        report("postgresql", Database(url, pool_size=10), args.events)
     finally:
         server.stop()
 

@@ -37,7 +37,7 @@ from alembic import command  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from gateway.health import alembic_config  # noqa: E402
-from kernel.db import Database, make_engine  # noqa: E402
+from kernel.db import Database  # noqa: E402
 from kernel.money import Money  # noqa: E402
 from settlement.ledger import (  # noqa: E402
     Leg, TransferSpec, balance_as_of, check_ledger, get_balance, get_or_open_account,
@@ -60,12 +60,7 @@ def new_database(kind: str, pg: PostgresServer | None, tmp: Path) -> str:
         url = f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:8]}.db'}"
     else:
         assert pg is not None
-        name = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(pg.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f"CREATE DATABASE {name}"))
-        admin.dispose()
-        url = pg.url(name)
+        url = pg.create_database(f"bench_{uuid.uuid4().hex[:8]}")
     command.upgrade(alembic_config(url), "head")
     return url
 
@@ -202,13 +197,9 @@ def hordak(pg: PostgresServer, writers: int, total: int, batch: int) -> dict:
         subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
         subprocess.run([str(PEERS / "bin" / "python"), "-m", "pip", "install", "-q", "-r",
                         str(ROOT / "bench" / "requirements.txt")], check=True)
-    name = f"hordak_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(pg.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
+    hordak_url = pg.create_database(f"hordak_{uuid.uuid4().hex[:8]}")
     out = subprocess.run([str(PEERS / "bin" / "python"), str(ROOT / "bench" / "ledger_hordak.py"),
-                          pg.url(name), str(total), str(batch), str(writers)],
+                          hordak_url, str(total), str(batch), str(writers)],
                          check=True, capture_output=True, text=True)
     data = json.loads(out.stdout.strip().splitlines()[-1])
     return summarise(data["latencies"], (total // writers) * writers, data["seconds"])

@@ -31,7 +31,7 @@ from gateway.health import alembic_config
 from gateway.listings import bulk
 from gateway.listings.models import Listing
 from gateway.listings.search import SearchQuery, search_listings
-from kernel.db import Database, make_engine
+from kernel.db import Database
 from kernel.parties import Organisation, SubCentre
 from settlement.fx import load_demo_rates
 from settlement.fx.store import store_rates
@@ -206,12 +206,9 @@ def main() -> None:
 
         server = PostgresServer().start()
         try:
-            admin = make_engine(server.url(), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text("CREATE DATABASE bench"))
-            admin.dispose()
+            url = server.create_database("bench")
             log(f"PostgreSQL: {args.rows:,} listings")
-            results["postgresql"] = run(server.url("bench"), args.rows)
+            results["postgresql"] = run(url, args.rows)
         finally:
             server.stop()
     print(f"\n{'':14}{'import rows/s':>14}  " + "  ".join(f"{k:>26}" for k in ("filtered", "free-text zh", "free-text en")))

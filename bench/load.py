@@ -75,18 +75,13 @@ def free_port() -> int:
 
 
 def prepare_database(pg: PostgresServer) -> str:
-    from sqlalchemy import text
 
     from gateway.demo import load_demo
     from gateway.health import alembic_config
-    from kernel.db import Database, make_engine
+    from kernel.db import Database
     from alembic import command
 
-    admin = make_engine(pg.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("CREATE DATABASE gw_load"))
-    admin.dispose()
-    url = pg.url("gw_load")
+    url = pg.create_database("gw_load")
     command.upgrade(alembic_config(url), "head")
     db = Database(url)
     with db.transaction() as s:

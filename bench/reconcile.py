@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alembic import command  # noqa: E402
 from moneyed import Money  # noqa: E402
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from gateway.health import alembic_config  # noqa: E402
-from kernel.db import Database, make_engine  # noqa: E402
+from kernel.db import Database  # noqa: E402
 from settlement.reconciliation.expected import ExpectedPayment  # noqa: E402
 from settlement.reconciliation.importer import import_statement, register_bank_account  # noqa: E402
 from settlement.reconciliation.matching.engine import match_statements  # noqa: E402
@@ -335,11 +335,7 @@ def main() -> None:
     if args.only in (None, "postgresql"):
         server = PostgresServer().start()
         try:
-            admin = make_engine(server.url(), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text("CREATE DATABASE bench"))
-            admin.dispose()
-            bench("PostgreSQL", server.url("bench"), gen, data)
+            bench("PostgreSQL", server.create_database("bench"), gen, data)
         finally:
             server.stop()
 

@@ -55,11 +55,7 @@ def template_urls(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         migrate(urls["sqlite"])
     if "postgresql" in BACKENDS:
         server: PostgresServer = request.getfixturevalue("pg_server")
-        admin = make_engine(server.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE gw_template"))
-        admin.dispose()
-        urls["postgresql"] = server.url("gw_template")
+        urls["postgresql"] = server.create_database("gw_template")
         migrate(urls["postgresql"])
     return urls
 
@@ -84,10 +80,7 @@ def shared_engines(template_urls: dict[str, str], tmp_path_factory: pytest.TempP
 
 
 def _create_from_template(server: PostgresServer, name: str) -> None:
-    admin = make_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE gw_template"))
-    admin.dispose()
+    server.create_database(name, template="gw_template")
 
 
 @pytest.fixture(params=BACKENDS)
