@@ -15,17 +15,17 @@ from flask_babel import gettext as _
 
 from gateway.auth.access import allow, require_principal
 from gateway.db import db_session, get_clock
-from gateway.listings.models import TRANSACTION_TYPES, Listing
+from gateway.listings.models import Listing
 from gateway.trading import auctions, fixed_price, negotiation
 from gateway.trading.models import Auction, Negotiation
+from gateway.web import trading_labels
 from gateway.web.buyer import catalogue_item, listing_page
 from gateway.web.helpers import money, refused
-from gateway.web import trading_labels
+from gateway.web.trading_forms import offer_currency, offer_terms, typed_amount
 from gateway.web.trading_labels import refusal_text
 from gateway.web.trading_state import amount_step, buyer_deals, live_auction, when_in
 from gateway.web.views import bp
 from kernel.errors import DomainError, NotFound, PermissionDenied
-from kernel.money import parse_amount
 
 #: how often the live auction page asks for the latest figures
 POLL_SECONDS = 2
@@ -41,12 +41,6 @@ def _org() -> int:
     if p.organisation_id is None:
         raise PermissionDenied("your user is not linked to an organisation")
     return p.organisation_id
-
-
-def typed_amount(raw: str, currency: str) -> Any:
-    """A typed amount: grouping commas and spaces are dropped, then parsed exactly."""
-    cleaned = "".join(c for c in raw if c not in ", \u00a0，")
-    return parse_amount(cleaned, currency)
 
 
 def _back(listing_id: int, message: str) -> ResponseReturnValue:
@@ -73,25 +67,6 @@ def _own_negotiation(negotiation_id: int) -> tuple[Negotiation, Listing]:
     if n.buyer_org_id != _org():
         raise NotFound(f"no negotiation {negotiation_id}")
     return n, catalogue_item(n.listing_id)
-
-
-def offer_terms(form: Any, listing: Listing) -> tuple[dict[str, Any], dict[str, str]]:
-    """An offer's terms from the form (transaction type, territory, days until the upfront
-    payment falls due), with the form's values to show again."""
-    values = {k: form.get(k, "").strip() for k in ("amount", "transaction_type", "territory", "upfront_due_days")}
-    tx = values["transaction_type"] if values["transaction_type"] in TRANSACTION_TYPES else listing.transaction_type
-    territory = [t.strip().upper() for t in values["territory"].replace("，", ",").replace(";", ",").split(",")
-                 if t.strip()] or list(listing.territory)
-    if any(len(t) != 2 or not t.isalpha() for t in territory):
-        raise ValueError(_("Territory: two-letter country codes separated by commas."))
-    days = values["upfront_due_days"] or "30"
-    if not days.isdigit() or not 0 <= int(days) <= 365:
-        raise ValueError(_("Days until the payment is due: a whole number from 0 to 365."))
-    return {"transaction_type": tx, "territory": territory, "upfront_due_days": int(days)}, values
-
-
-def offer_currency(listing: Listing, form: Any) -> str:
-    return listing.headline_price_currency or form.get("currency", "").strip().upper() or "USD"
 
 
 @bp.post("/negotiations/<int:negotiation_id>/offer")

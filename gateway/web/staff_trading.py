@@ -14,8 +14,8 @@ from gateway.listings.access import owns
 from gateway.listings.api import load_listing
 from gateway.listings.models import TRANSACTION_TYPES, Listing
 from gateway.trading import negotiation
-from gateway.web.buyer_trading import typed_amount, offer_currency, offer_terms
 from gateway.web.helpers import money, refused
+from gateway.web.trading_forms import offer_currency, offer_terms, typed_amount
 from gateway.web.trading_labels import refusal_text
 from gateway.web.trading_state import staff_trading
 from gateway.web.views import bp

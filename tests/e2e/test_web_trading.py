@@ -13,9 +13,8 @@ from moneyed import Money
 from sqlalchemy import func, select
 
 from compliance.screening.service import screen_party
-from gateway.listings.models import Listing
 from gateway.trading import auctions, fixed_price
-from gateway.trading.models import AuctionParticipant, Bid, Intent, Negotiation
+from gateway.trading.models import AuctionParticipant, Intent, Negotiation
 from gateway.trading.tick import tick
 from kernel.parties import Organisation
 from tests.support.trading import buyer, fund, published_listing
