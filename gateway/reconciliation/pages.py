@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from moneyed import Money
 from sqlalchemy import select
 
 from gateway.auth.access import allow, require_principal
@@ -153,6 +155,9 @@ def _queue(errors: dict[int, list[ErrorText]] | None = None, status: int = 200,
     items = []
     for row in rows:
         v = view(row)
+        for c in v.candidates:  # shown in the reader's number format
+            if c.get("amount") and c.get("currency"):
+                c["money"] = Money(Decimal(c["amount"]), c["currency"])
         items.append({"v": v, "line": lines.get(row.line_id), "pay": known.get(row.instruction_id or ""),
                       "limit": cfg.write_off_limit_money(row.currency)})
     resolved = session.execute(select(ReconException).where(
