@@ -70,6 +70,13 @@ def story(live_app: Any, live_server: Any, clock: Any, tmp_path: Path, backend: 
             "backend": backend}
 
 
+def show_report(page: Page) -> None:
+    page.get_by_label("Account").select_option(IBAN)
+    page.get_by_label("Period").fill("2026-11")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#ageing-chart")).to_be_visible()
+
+
 def test_finance_uploads_a_statement_resolves_the_exception_and_reads_the_report(page: Page, story) -> None:
     from settlement.plans import SettlementInstruction
 
@@ -92,7 +99,14 @@ def test_finance_uploads_a_statement_resolves_the_exception_and_reads_the_report
     expect(page.locator("#sum-exceptions")).to_have_text("1")
     shot(page, f"finance-{b}-2-import-summary")
 
-    page.get_by_role("link", name="Open the exceptions queue").click()
+    summary.get_by_role("link", name="Reconciliation report").click()
+    show_report(page)
+    expect(page.locator("table.figures")).to_contain_text("Unmatched lines")
+    bars = page.locator("#ageing-chart rect.bar:not([height='0'])")
+    expect(bars).to_have_count(1)  # the open line, in its age bucket
+    shot(page, f"finance-{b}-2b-report-before")
+
+    page.get_by_role("link", name="Exceptions queue").click()
     items = page.locator("#queue section.queue-item")
     expect(items).to_have_count(1)
     item = items.first
@@ -113,13 +127,17 @@ def test_finance_uploads_a_statement_resolves_the_exception_and_reads_the_report
         assert s.get(SettlementInstruction, story["upfront"]).status == "funds_received"
 
     page.get_by_role("link", name="Reconciliation report").click()
-    page.get_by_label("Account").select_option(IBAN)
-    page.get_by_label("Period").fill("2026-11")
-    page.get_by_role("button", name="Show").click()
-    expect(page.locator("#ageing-chart")).to_be_visible()
-    expect(page.locator("table.figures")).to_contain_text("712130.00")
+    show_report(page)
+    expect(page.locator("table.figures")).to_contain_text("1 · 712130.00")  # matched now
     shot(page, f"finance-{b}-5-report")
 
     page.get_by_role("link", name="Finance dashboard").click()
     expect(page.locator("#fx-exposure")).to_contain_text("CNY")
     shot(page, f"finance-{b}-6-dashboard")
+    page.get_by_label("Language").select_option("zh_CN")
+    page.get_by_role("button", name="Switch").click()
+    expect(page.get_by_role("heading", level=2, name="外汇敞口")).to_be_visible()
+    page.get_by_role("link", name="异常队列").click()
+    expect(page.locator("#queue-empty")).to_be_visible()
+    expect(page.locator("#resolved")).to_contain_text("已匹配")
+    shot(page, f"finance-{b}-7-queue-zh")

@@ -172,3 +172,18 @@ def test_other_roles_cannot_reach_the_finance_pages(client, users, source, role)
 def test_signed_out_visitors_are_sent_to_sign_in(client, source) -> None:
     resp = client.get("/reconciliation/exceptions")
     assert resp.status_code in (302, 401)
+
+
+def test_an_unpaid_instruction_is_matched_to_the_line_that_pays_it(client, db, users, source) -> None:
+    sign_in(client, users["finance"]["email"])
+    upload(client, camt.build(camt.Stmt(id="S3", entries=[entry("300.00", ref="B7", dbtr_name="Someone")])))
+    (line_item,) = open_items(db)
+    unpaid = {x.instruction_id: x for x in open_items(db, lines=False)}["I3-1"]
+    queue = client.get("/reconciliation/exceptions?kind=unpaid_instruction").get_data(as_text=True)
+    assert f'id="item-{unpaid.id}"' in queue and f'id="item-{line_item.id}"' not in queue  # filtered
+    assert f'<option value="{line_item.line_id}">' in queue  # the received money is offered
+    resp = post_form(client, f"/reconciliation/exceptions/{unpaid.id}/match", {"line_id": str(line_item.line_id)})
+    assert resp.status_code == 302
+    assert "I3-1" in {n.instruction_id for n in source.received}
+    remaining = {x.id for x in open_items(db)} | {x.id for x in open_items(db, lines=False)}
+    assert unpaid.id not in remaining and line_item.id not in remaining  # both left the queue
