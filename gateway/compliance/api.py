@@ -14,7 +14,8 @@ from compliance.cases.models import ScreeningCase
 from compliance.cases.service import clear_case, confirm_case, get_case, party_clearance
 from compliance.config import ComplianceConfig
 from compliance.export_control.models import Classification
-from compliance.export_control.records import record_licence, record_registration
+from compliance.export_control.records import (record_certification, record_licence,
+                                               record_registration)
 from compliance.export_control.service import SubjectRef, classify
 from gateway.listings.links import apply_classification
 from compliance.party import party_facts, ref_of_row
@@ -30,7 +31,7 @@ from kernel.errors import NotFound, PermissionDenied
 from kernel.parties import Organisation
 
 from .schemas import (CaseDetailSchema, CaseFilterArgs, CaseListSchema, CaseSchema,
-                      ClassificationArgs, ClassificationFilterArgs, ClassificationListSchema,
+                      CertificationArgs, CertificationSchema, ClassificationArgs, ClassificationFilterArgs, ClassificationListSchema,
                       ClassificationSchema, ClearanceSchema, DecisionArgs, LicenceArgs,
                       LicenceSchema, RegistrationArgs, RegistrationSchema, ScreeningArgs,
                       ScreeningSchema, TaxFilingArgs, TaxFilingSchema)
@@ -226,6 +227,20 @@ class Registrations(MethodView):
         return record_registration(db_session(), subject, direction, contract_ref,
                                    now=get_clock().now(), actor=principal.actor, config=_config(),
                                    **args)
+
+
+@blp.route("/certifications")
+class Certifications(MethodView):
+    @allow(*OFFICERS)
+    @idempotent
+    @blp.arguments(CertificationArgs)
+    @blp.response(201, CertificationSchema)
+    def post(self, args: dict[str, Any]) -> Any:
+        """Record a technology contract certification by the science and technology authorities
+        (the VAT exemption's evidence; not the contract registration)."""
+        principal = require_principal()
+        return record_certification(db_session(), args.pop("contract_ref"), now=get_clock().now(),
+                                    actor=principal.actor, **args)
 
 
 @blp.route("/tax-filings")

@@ -204,3 +204,19 @@ class TaxFilingSchema(Schema):
     filing_number = fields.String()
     authority = fields.String()
     filed_on = fields.Date()
+
+
+class CertificationArgs(Schema):
+    contract_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    certificate_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    authority = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    certified_on = fields.Date(required=True)
+
+
+class CertificationSchema(Schema):
+    id = fields.Integer()
+    contract_ref = fields.String()
+    certificate_number = fields.String()
+    authority = fields.String()
+    certified_on = fields.Date()
+    vat_exempt = fields.Boolean()

@@ -77,3 +77,20 @@ CASE_STATUS_LABELS = {"open": _l("open"), "cleared": _l("cleared"), "confirmed":
 CONTROL_LABELS = {"prohibited": _l("prohibited"), "restricted": _l("restricted"), "free": _l("free")}
 
 ACTION_LABELS = {"submit": _l("Submit for review"), "publish": _l("Publish"), "withdraw": _l("Withdraw")}
+
+EXCEPTION_KIND_LABELS = {
+    "unmatched_line": _l("unmatched line"), "ambiguous": _l("ambiguous"),
+    "difference": _l("amount differs"), "already_matched": _l("instruction already matched"),
+    "unpaid_instruction": _l("unpaid instruction"),
+}
+
+RESOLUTION_LABELS = {"matched": _l("matched"), "split": _l("split"), "written_off": _l("written off")}
+
+#: the matching rule (or how a candidate was found)
+RULE_LABELS = {
+    "reference": _l("reference"), "reference_group": _l("reference, several instructions"),
+    "amount_date_name": _l("amount, date and name"),
+    "grouped_one_line": _l("one line, several instructions"),
+    "grouped_partials": _l("several lines, one instruction"), "manual": _l("by hand"),
+    "suggestion": _l("suggestion"), "unmatched": _l("unmatched before"),
+}
