@@ -52,6 +52,13 @@ ASSET_LABELS = {"patent": _l("patent"), "software_copyright": _l("software copyr
 PATENT_STATUS_LABELS = {"application": _l("application"), "granted": _l("granted"),
                         "lapsed": _l("lapsed"), "revoked": _l("revoked")}
 
+# what an instruction is for; a milestone also shows its own label from the contract terms, and
+# royalty lines their period, both as written in the terms
+INSTRUCTION_KIND_LABELS = {
+    "upfront": _l("upfront payment"), "milestone": _l("milestone"), "royalty": _l("royalty"),
+    "royalty_topup": _l("minimum royalty top-up"),
+}
+
 INSTRUCTION_STATUS_LABELS = {
     "scheduled": _l("scheduled"), "due": _l("due"), "funds_received": _l("funds received"),
     "compliance_released": _l("released by compliance"), "converted": _l("converted"),

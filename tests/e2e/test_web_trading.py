@@ -122,6 +122,7 @@ def test_bidding_on_the_live_page_against_a_rival_and_winning(client, db, clock,
     assert won["deal_reference"] in deals and "$125,000.00 USD" in deals
     assert "/api/v1/settlement/instructions/" in deals and "party=payer" in deals  # the advice
     assert "$10,000.00 USD" in deals  # the deposit applied to the price
+    assert "upfront payment" in deals and "upfront fee" not in deals  # the kind, translatable
 
     sign_in(client, market["rival"]["email"])
     lost = _live(client, aid)
