@@ -85,6 +85,9 @@ def create_auction(session: Session, listing: Listing, *, starts_at: dt.datetime
         raise InvalidTrading("the minimum increment must be positive", field="increment")
     if to_minor(deposit) < 0:
         raise InvalidTrading("the deposit cannot be negative", field="deposit")
+    if to_minor(deposit) >= to_minor(start):
+        # the winner's deposit is applied to the price: something must be left to pay
+        raise InvalidTrading("the deposit must be below the starting price", field="deposit")
     if reserve is not None and to_minor(reserve) < to_minor(start):
         raise InvalidTrading("the reserve is below the starting price", field="reserve")
     if ends_at <= starts_at or ends_at <= now:
