@@ -109,6 +109,8 @@ class DealSchema(Schema):
     subcentre_id = fields.Integer()
     direction = fields.String()
     price = MoneyField()
+    deposit_applied = MoneyField(metadata={"description": "the winner's deposit, applied to the "
+                                                          "upfront payment"})
     transaction_type = fields.String()
     territory = fields.List(fields.String())
     payment_terms = fields.Dict()
