@@ -19,7 +19,7 @@ from sqlalchemy import select
 from gateway.api.spec import may_answer
 from gateway.auth.access import AUTHENTICATED, allow, require_principal
 from gateway.auth.principal import Principal
-from gateway.db import db_session, get_clock
+from gateway.db import db_session, get_clock, get_db
 from gateway.idempotency import idempotent
 from gateway.listings.access import owns
 from gateway.listings.models import Listing
@@ -146,29 +146,32 @@ class Bids(MethodView):
     @blp.arguments(BidArgs)
     @blp.response(201, BidSchema)
     def post(self, args: dict[str, Any], auction_id: int) -> Any:
-        """Bid for the caller's organisation; a refusal is a 409 whose ``reason`` says why."""
+        """Bid for the caller's organisation; a refusal is a 409 whose ``reason`` says why (and
+        is kept in the auction's log)."""
         p = require_principal()
-        return auctions.place_bid(db_session(), auction_id, _buyer_org(p), args["amount"],
-                                  now=get_clock().now(), actor=p.actor), 201
+        return auctions.bid(get_db(), db_session(), auction_id, _buyer_org(p), args["amount"],
+                            now=get_clock().now(), actor=p.actor), 201
 
     @allow("buyer", "subcentre_staff", "admin", "finance", "compliance_officer")
     @blp.response(200, BidLogSchema)
     def get(self, auction_id: int) -> dict[str, Any]:
-        """Buyers: their own bids. The seller's sub-centre: the full log once the auction
-        closed. Oversight roles: always."""
+        """Buyers: their own bids and refused bids. The seller's sub-centre: the full log
+        (accepted bids with their bidders, and every refused bid with its reason) once the
+        auction closed. Oversight roles: always."""
         p = require_principal()
         s = db_session()
         a = auctions.get_auction(s, auction_id)
         log = auctions.bid_log(s, a)
         if p.role == "buyer":
             org = _buyer_org(p)
-            return {"items": [e for e in log if e["bidder_org_id"] == org]}
+            return {"items": [e for e in log if e["bidder_org_id"] == org],
+                    "refused": auctions.refusal_log(s, a, org)}
         if p.role == "subcentre_staff":
             if not _staff_of(p, _listing(a.listing_id)):
                 raise PermissionDenied("this auction belongs to another sub-centre")
             if a.state == "open":
                 raise PermissionDenied("the bid log opens to the sub-centre after the close")
-        return {"items": log}
+        return {"items": log, "refused": auctions.refusal_log(s, a)}
 
 
 @blp.route("/deposits")

@@ -66,8 +66,17 @@ class BidLogEntrySchema(Schema):
     ends_at_after = fields.DateTime()
 
 
+class RefusedBidSchema(Schema):
+    bidder_org_id = fields.Integer()
+    amount = MoneyField()
+    reason = fields.String(metadata={"description": "why the bid was refused (the 409's reason)"})
+    detail = fields.String()
+    attempted_at = fields.DateTime()
+
+
 class BidLogSchema(Schema):
     items = fields.List(fields.Nested(BidLogEntrySchema))
+    refused = fields.List(fields.Nested(RefusedBidSchema))
 
 
 class AuctionRegistrationSchema(Schema):
