@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gateway.web import buyer, finance, officer, staff  # noqa: F401  (routes register on bp)
+from gateway.web import (  # noqa: F401  (routes register on bp)
+    buyer,
+    buyer_trading,
+    finance,
+    officer,
+    staff,
+    staff_trading,
+)
 from gateway.web.views import bp
 
 
