@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from gateway.auth.access import allow, require_principal
-from gateway.db import db_session, get_clock
+from gateway.db import db_session, get_clock, get_db
 from gateway.listings.models import Listing
 from gateway.trading import auctions, fixed_price, negotiation
 from gateway.trading.models import Auction, Negotiation
@@ -180,8 +180,9 @@ def buyer_bid(auction_id: int) -> ResponseReturnValue:
     a, listing = _auction(auction_id)
     raw = request.form.get("amount", "")
     try:
-        bid = auctions.place_bid(db_session(), a.id, _org(), typed_amount(raw, a.currency),
-                                 now=get_clock().now(), actor=p.actor)
+        # ``bid`` keeps a refused bid (reason, amount, time) in the auction's log
+        bid = auctions.bid(get_db(), db_session(), a.id, _org(), typed_amount(raw, a.currency),
+                           now=get_clock().now(), actor=p.actor)
     except DomainError as exc:
         return _auction_page(a, listing, refusal_text(exc), 409, raw)
     flash(_("Your bid of %(amount)s is in.", amount=money(bid.amount)))

@@ -207,7 +207,8 @@ def buyer_deals(session: Session, org_id: int) -> list[dict[str, Any]]:
 
 def staff_trading(session: Session, listing: Listing) -> dict[str, Any]:
     """Everything traded on a listing, for its sub-centre: auctions (the bid log with bidders
-    once closed, as ``auctions.bid_log`` gives it), negotiations with their offers, fixed-price
+    and the refused bids with their reasons once closed, as ``auctions.bid_log`` and
+    ``auctions.refusal_log`` give them), negotiations with their offers, fixed-price
     notices with their registrations, and the deal."""
     names: dict[int, str] = {}
 
@@ -224,8 +225,10 @@ def staff_trading(session: Session, listing: Listing) -> dict[str, Any]:
             AuctionParticipant.auction_id == a.id).order_by(AuctionParticipant.id)).scalars())
         log = [{**e, "bidder": org(e["bidder_org_id"])} for e in auctions.bid_log(session, a)] \
             if a.state != "open" else None
+        refused = [{**e, "bidder": org(e["bidder_org_id"])}
+                   for e in auctions.refusal_log(session, a)] if a.state != "open" else None
         auction_rows.append({"auction": a, "participants": [(p, org(p.org_id)) for p in parts],
-                             "log": log})
+                             "log": log, "refused": refused})
     negotiations = [(n, org(n.buyer_org_id)) for n in session.execute(
         select(Negotiation).where(Negotiation.listing_id == listing.id).order_by(Negotiation.id.desc())).scalars()]
     notices = []

@@ -133,6 +133,8 @@ def test_bidding_on_the_live_page_against_a_rival_and_winning(client, db, clock,
 def test_the_seller_subcentre_reads_the_bid_log_after_the_close_and_no_one_else(client, db, clock, parties, market) -> None:
     aid = market["auction"]
     _register_both(client, db, clock, parties, market)
+    low = post_form(client, f"/auctions/{aid}/bid", {"amount": "99000"})  # refused, and kept
+    assert "at least the starting price" in low.get_data(as_text=True)
     assert post_form(client, f"/auctions/{aid}/bid", {"amount": "130000"}).status_code == 302
     url = f"/staff/listings/{market['listing']}/trading"
     sign_in(client, market["staff_us"]["email"])
@@ -150,6 +152,8 @@ def test_the_seller_subcentre_reads_the_bid_log_after_the_close_and_no_one_else(
     closed = client.get(url).get_data(as_text=True)
     log = closed[closed.index('class="log bid-log"'):]
     assert "深圳智造科技有限公司" in log and "$130,000.00 USD" in log
+    refused = closed[closed.index('class="log refused-bids"'):]
+    assert "below_starting_price" in refused and "$99,000.00 USD" in refused
     assert "Rival Optics Co" in closed  # registered, listed among the participants
     sign_in(client, market["staff_dk"]["email"])
     assert client.get(url).status_code == 404
