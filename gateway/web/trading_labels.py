@@ -56,6 +56,18 @@ BID_REFUSAL_LABELS = {
     "party_not_cleared": _l("Compliance does not clear your organisation to trade now."),
 }
 
+#: the same reasons in a log read by the seller's sub-centre (third person, short)
+BID_REFUSAL_LOG_LABELS = {
+    "auction_not_open": _l("auction not open"),
+    "not_registered": _l("bidder not registered"),
+    "not_invited": _l("bidder not invited"),
+    "currency_mismatch": _l("wrong currency"),
+    "below_starting_price": _l("below the starting price"),
+    "increment_not_met": _l("increment not met"),
+    "already_highest": _l("bidder already highest"),
+    "party_not_cleared": _l("bidder not cleared by compliance"),
+}
+
 #: other trading refusals, by the error's ``code``
 TRADING_ERROR_LABELS = {
     "deposit_missing": _l("The deposit has not been received yet (finance records it when it arrives)."),
@@ -77,5 +89,6 @@ def context() -> dict[str, Any]:
     return {"auction_state_labels": AUCTION_STATE_LABELS, "participant_labels": PARTICIPANT_STATE_LABELS, "negotiation_labels": NEGOTIATION_STATE_LABELS,
             "offer_labels": OFFER_STATE_LABELS, "side_labels": SIDE_LABELS,
             "notice_labels": NOTICE_STATE_LABELS, "intent_labels": INTENT_STATE_LABELS,
-            "deal_state_labels": DEAL_STATE_LABELS, "channel_labels": CHANNEL_LABELS,
+            "deal_state_labels": DEAL_STATE_LABELS,
+            "refusal_log_labels": BID_REFUSAL_LOG_LABELS, "channel_labels": CHANNEL_LABELS,
             "deposit_labels": DEPOSIT_LABELS}

@@ -153,7 +153,7 @@ def test_the_seller_subcentre_reads_the_bid_log_after_the_close_and_no_one_else(
     log = closed[closed.index('class="log bid-log"'):]
     assert "深圳智造科技有限公司" in log and "$130,000.00 USD" in log
     refused = closed[closed.index('class="log refused-bids"'):]
-    assert "below_starting_price" in refused and "$99,000.00 USD" in refused
+    assert "below the starting price" in refused and "$99,000.00 USD" in refused
     assert "Rival Optics Co" in closed  # registered, listed among the participants
     sign_in(client, market["staff_dk"]["email"])
     assert client.get(url).status_code == 404
