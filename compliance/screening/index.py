@@ -42,9 +42,10 @@ def blocking_keys(forms: Iterable[NameForm]) -> tuple[set[str], set[str]]:
         strong.update("t" + t for t in form.tokens if len(t) > 1)
         # one-deletion neighbourhood (SymSpell): a token and its one-typo variant share a key
         for t in form.tokens:
-            if 4 <= len(t) <= 14:
-                strong.update("d" + t[:i] + t[i + 1:] for i in range(len(t)))
-                strong.add("d" + t)
+            if 3 <= len(t) <= 14:
+                strong.add("d" + t)  # a three-letter token meets its four-letter typos too
+                if len(t) >= 4:
+                    strong.update("d" + t[:i] + t[i + 1:] for i in range(len(t)))
         if len(form.skeleton) >= 3:
             strong.add("s" + form.skeleton)
         padded = f" {form.joined} "

@@ -50,25 +50,34 @@ def _adjust(query: ScreeningQuery, query_date: DateOfBirth | None, entry: ListEn
 
 
 #: a pair of forms goes to the full (Python-level) scoring only if a cheap C-level measure
-#: (token-set ratio of the texts or Indel ratio of the joined forms) reaches this, or their
-#: skeletons are equal; well below min_name_score so it discards only hopeless pairs
+#: (token-set ratio of the texts or Indel ratio of the joined forms) reaches this; well below
+#: min_name_score so it discards only hopeless pairs
 PREFILTER = 60.0
+
+
+def _passing(query: str, choices: dict[str, list[int]], scorer) -> list[int]:
+    """Positions (in the flat list) of the forms whose ``choices`` key passes the prefilter;
+    each distinct text is compared once, however many names share it."""
+    keys = list(choices)
+    out: list[int] = []
+    for _, _, k in process.extract(query, keys, scorer=scorer, limit=None,
+                                   score_cutoff=PREFILTER):
+        out.extend(choices[keys[k]])
+    return out
 
 
 def _scored_pairs(q_forms, candidate_ids, index):
     """(name_id, query form, candidate form) pairs worth full scoring, in a fixed order."""
     flat = [(nid, cf) for nid in sorted(candidate_ids) for cf in index.names[nid].forms]
-    texts = [cf.text for _, cf in flat]
-    joined = [cf.joined for _, cf in flat]
+    texts: dict[str, list[int]] = {}
+    joined: dict[str, list[int]] = {}
+    for i, (_, cf) in enumerate(flat):
+        texts.setdefault(cf.text, []).append(i)
+        joined.setdefault(cf.joined, []).append(i)
     keep: set[tuple[int, int]] = set()
     for qi, qf in enumerate(q_forms):
-        for choices, query in ((texts, qf.text), (joined, qf.joined)):
-            scorer = fuzz.token_set_ratio if choices is texts else fuzz.ratio
-            for _, _, i in process.extract(query, choices, scorer=scorer, limit=None,
-                                           score_cutoff=PREFILTER):
-                keep.add((i, qi))
-        if len(qf.skeleton) >= 4:
-            keep.update((i, qi) for i, (_, cf) in enumerate(flat) if cf.skeleton == qf.skeleton)
+        keep.update((i, qi) for i in _passing(qf.text, texts, fuzz.token_set_ratio))
+        keep.update((i, qi) for i in _passing(qf.joined, joined, fuzz.ratio))
     return [(flat[i][0], q_forms[qi], flat[i][1]) for i, qi in sorted(keep)]
 
 
@@ -86,8 +95,14 @@ def screen(index: ScreeningIndex, query: ScreeningQuery,
     best_per_entry: dict[int, Hit] = {}
     candidate_ids = index.candidates(q_forms, t.max_candidates) if q_forms else []
     best_per_name: dict[int, tuple[float, str, NameForm, NameForm]] = {}
+    memo: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[float, str]] = {}
     for name_id, qf, cf in _scored_pairs(q_forms, candidate_ids, index):
-        score, measure = name_score(qf, cf, index.token_weight)
+        # many listed names share a spelling ("zhou xi"): score each pair of spellings once
+        key = (qf.tokens, cf.tokens)
+        scored = memo.get(key)
+        if scored is None:
+            scored = memo[key] = name_score(qf, cf, index.token_weight)
+        score, measure = scored
         if name_id not in best_per_name or score > best_per_name[name_id][0]:
             best_per_name[name_id] = (score, measure, qf, cf)
     for name_id, (score, measure, qf, cf) in sorted(best_per_name.items()):
