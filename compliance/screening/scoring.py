@@ -18,7 +18,8 @@ shared prefixes: a typo is one edit, while near-miss names built from the same s
 ("Velpim" / "Velpimri", "Gonixpim" / "Gonpim") are two or more and fall below ``TOKEN_FLOOR``,
 where a token no longer pairs at all. Jaro-Winkler, used before, rewarded shared prefixes so
 much that such near misses scored like typos. Differences in vowels only (romanisations:
-"Mohammed" / "Muhammad", "samsung" / "samseong") cost half an edit each.
+"Mohammed" / "Muhammad", "samsung" / "samseong") cost half an edit each; an initial pairs
+with a name it could stand for at ``INITIAL``.
 
 Non-exact measures are capped at 0.995 so that 1.0 always means the same normalised name.
 """
@@ -44,6 +45,8 @@ LENGTH_COST = 0.3
 #: tokens (after folding) shorter than this pair only when equal: "li"/"lu" say nothing
 MIN_FUZZY_LENGTH = 3
 SPELLING = 0.96
+#: an initial against a name it could stand for: enough to pair, never a strong match alone
+INITIAL = 0.85
 NON_EXACT_CAP = 0.995
 
 _NO_VOWELS = str.maketrans("", "", "aeiouy")
@@ -58,7 +61,8 @@ def token_similarity(a: str, b: str) -> float:
     if fa == fb:
         return SPELLING
     if min(len(fa), len(fb)) < MIN_FUZZY_LENGTH:
-        return 0.0
+        # an initial stands for a name that starts with it ("V." for "Valerievich")
+        return INITIAL if min(len(a), len(b)) == 1 and a[0] == b[0] else 0.0
     edits: float = OSA.distance(fa, fb)
     consonants = fa.translate(_NO_VOWELS)
     if consonants and consonants == fb.translate(_NO_VOWELS):

@@ -34,7 +34,7 @@ from .models import ScreeningRecord
 __all__ = [
     "INDEX_CACHE", "IndexCache", "LoadOutcome", "PartyScreening", "Replay", "active_versions",
     "content_hash", "current_index", "entry_from_json", "entry_to_json", "latest_screening",
-    "load_list", "merge_hits", "queries_for", "record_failed_load", "replay_screening",
+    "evidence_of", "load_list", "merge_hits", "queries_for", "record_failed_load", "replay_screening",
     "screen_party", "snapshots_from_db",
 ]
 
@@ -105,6 +105,22 @@ def merge_hits(results: Sequence[ScreeningResult], max_hits: int) -> list[Hit]:
                   key=lambda h: (-h.score.final_score, h.list_name, h.entry_id))[:max_hits]
 
 
+def evidence_of(results: Sequence[ScreeningResult | dict[str, Any]]) -> dict[str, Any]:
+    """What a party's screening rested on, over its queries (results or their stored dicts):
+    ``evidence`` (facts compared), ``review_from`` (lowest review score used, as text) and the
+    ``explanation`` lines, each once."""
+    dicts = [r.to_dict() if isinstance(r, ScreeningResult) else r for r in results]
+    evidence = sorted({e for d in dicts for e in d.get("evidence", ["name"])},
+                      key=lambda e: (e != "name", e))
+    lines = list(dict.fromkeys(line for d in dicts for line in d.get("explanation", [])))
+    review_from = min((d.get("review_from") or d["thresholds"]["review"] for d in dicts),
+                      default=None)
+    # a string, as every score in the audit chain is (no floats there)
+    return {"evidence": evidence or ["name"],
+            "review_from": None if review_from is None else str(review_from),
+            "explanation": lines}
+
+
 @dataclass(frozen=True)
 class PartyScreening:
     """A stored screening and the case it opened (None when clear or nothing new)."""
@@ -151,8 +167,10 @@ def screen_party(session: Session, party: PartyLike, purpose: str, now: dt.datet
                  after={"decision": decision, "party": str(facts.ref)},
                  data={"purpose": purpose, "list_versions": [list(v) for v in index.list_versions],
                        "matcher_version": MATCHER_VERSION, "top_score": str(top),
+                       **evidence_of(results),
                        "hits": [{"list": h.list_name, "entry_id": h.entry_id,
-                                 "score": str(h.score.final_score)} for h in hits]})
+                                 "score": str(h.score.final_score),
+                                 "unverified": list(h.unverified)} for h in hits]})
     case, new = None, 0
     if decision != "clear":
         case, new = open_cases_for_screening(session, facts, record, hits, decision, now, actor)
