@@ -76,6 +76,7 @@ def _scored_pairs(q_forms, candidate_ids, index):
         joined.setdefault(cf.joined, []).append(i)
     keep: set[tuple[int, int]] = set()
     for qi, qf in enumerate(q_forms):
+        # token-set: a query naming a subset of the listed words ("Huawei") still goes on
         keep.update((i, qi) for i in _passing(qf.text, texts, fuzz.token_set_ratio))
         keep.update((i, qi) for i in _passing(qf.joined, joined, fuzz.ratio))
     return [(flat[i][0], q_forms[qi], flat[i][1]) for i, qi in sorted(keep)]
@@ -94,9 +95,11 @@ def _unverified(evidence: tuple[str, ...], entry: ListEntry) -> tuple[str, ...]:
     return tuple(name for name, known in listed if known and name not in evidence)
 
 
-def _explain(query: ScreeningQuery, evidence: tuple[str, ...], review_from: float,
-             t: ScreeningThresholds, hits: list[Hit]) -> tuple[str, ...]:
+def _explain(index_versions: tuple[tuple[str, str], ...], evidence: tuple[str, ...],
+             review_from: float, t: ScreeningThresholds, hits: list[Hit]) -> tuple[str, ...]:
     lines = []
+    if not index_versions:
+        lines.append("no watch list is loaded: the name was compared with nothing")
     if evidence == ("name",):
         lines.append("screened on the name alone: no country, date of birth or identifier was "
                      "given, so no fact could confirm or rule out a hit")
@@ -170,4 +173,4 @@ def screen(index: ScreeningIndex, query: ScreeningQuery,
         decision=decision, query=query, query_forms=tuple(f.text for f in q_forms),
         hits=tuple(hits), list_versions=index.list_versions, matcher_version=MATCHER_VERSION,
         thresholds=t, candidates_scored=len(candidate_ids), evidence=evidence,
-        review_from=review_from, explanation=_explain(query, evidence, review_from, t, hits))
+        review_from=review_from, explanation=_explain(index.list_versions, evidence, review_from, t, hits))

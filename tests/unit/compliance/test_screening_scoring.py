@@ -96,3 +96,9 @@ def test_scores_of_different_near_names_rarely_tie():
     scores = [h.score.final_score for h in screen(index, ScreeningQuery("Holvel Engineering"), low).hits]
     assert len(scores) >= 5 and max(scores) < 1.0
     assert len(set(scores)) >= len(scores) - 2
+
+
+def test_screening_with_no_list_loaded_says_so():
+    result = screen(ScreeningIndex([]), ScreeningQuery("Anyone", entity_type="entity"))
+    assert result.decision == "clear" and result.list_versions == ()
+    assert result.explanation[0] == "no watch list is loaded: the name was compared with nothing"
