@@ -50,8 +50,8 @@ def _adjust(query: ScreeningQuery, query_date: DateOfBirth | None, entry: ListEn
 
 
 #: a pair of forms goes to the full (Python-level) scoring only if a cheap C-level measure
-#: (token-set ratio of the texts or Indel ratio of the joined forms) reaches this; well below
-#: min_name_score so it discards only hopeless pairs
+#: (token-set ratio of the texts or Indel ratio of the spelling-folded joined forms) reaches
+#: this; well below min_name_score so it discards only hopeless pairs
 PREFILTER = 60.0
 
 
@@ -73,12 +73,12 @@ def _scored_pairs(q_forms, candidate_ids, index):
     joined: dict[str, list[int]] = {}
     for i, (_, cf) in enumerate(flat):
         texts.setdefault(cf.text, []).append(i)
-        joined.setdefault(cf.joined, []).append(i)
+        joined.setdefault(cf.folded, []).append(i)
     keep: set[tuple[int, int]] = set()
     for qi, qf in enumerate(q_forms):
         # token-set: a query naming a subset of the listed words ("Huawei") still goes on
         keep.update((i, qi) for i in _passing(qf.text, texts, fuzz.token_set_ratio))
-        keep.update((i, qi) for i in _passing(qf.joined, joined, fuzz.ratio))
+        keep.update((i, qi) for i in _passing(qf.folded, joined, fuzz.ratio))
     return [(flat[i][0], q_forms[qi], flat[i][1]) for i, qi in sorted(keep)]
 
 

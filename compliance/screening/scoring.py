@@ -67,7 +67,13 @@ def token_similarity(a: str, b: str) -> float:
     consonants = fa.translate(_NO_VOWELS)
     if consonants and consonants == fb.translate(_NO_VOWELS):
         edits /= 2  # only vowels differ: a romanisation variant more often than another name
-    return max(0.0, 1.0 - EDIT_COST * edits - LENGTH_COST * edits / max(len(fa), len(fb)))
+    # folding can turn one typo into two ("x" for "t" is "ks" for "t"): the raw letters count too
+    return max(0.0, _by_edits(edits, max(len(fa), len(fb))),
+               _by_edits(OSA.distance(a, b), max(len(a), len(b))))
+
+
+def _by_edits(edits: float, longer: int) -> float:
+    return 1.0 - EDIT_COST * edits - LENGTH_COST * edits / longer
 
 
 def token_align(q: tuple[str, ...], c: tuple[str, ...], weight: Callable[[str], float]) -> float:

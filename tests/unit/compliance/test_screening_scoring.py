@@ -102,3 +102,15 @@ def test_screening_with_no_list_loaded_says_so():
     result = screen(ScreeningIndex([]), ScreeningQuery("Anyone", entity_type="entity"))
     assert result.decision == "clear" and result.list_versions == ()
     assert result.explanation[0] == "no watch list is loaded: the name was compared with nothing"
+
+
+def test_a_typo_on_a_folded_letter_is_still_one_edit_and_a_folded_spelling_is_found():
+    assert token_similarity("itirasa", "ixirasa") == token_similarity("itirasa", "ivirasa")
+    index = ScreeningIndex([ListSnapshot("L", "v", (
+        ListEntry("C-1", "L", "entity", "ООО «ВЕКСДЖАСОКА»"),
+        ListEntry("P-2", "L", "individual", "李辰富"),
+    ))])
+    cyrillic = screen(index, ScreeningQuery("Wexjasoka LLC"))
+    assert cyrillic.hits[0].entry_id == "C-1" and cyrillic.hits[0].score.measure == "spelling"
+    split = screen(index, ScreeningQuery("Li Chen Fu"))
+    assert split.hits[0].entry_id == "P-2" and split.decision == "block"
