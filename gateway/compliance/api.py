@@ -22,7 +22,7 @@ from compliance.party import party_facts, ref_of_row
 from compliance.payments.service import record_tax_filing
 from compliance.screening.models import (ListEntryRecord, ListVersion, ScreeningRecord,
                                          WatchList)
-from compliance.screening.service import screen_party
+from compliance.screening.service import evidence_of, screen_party
 from gateway.auth.access import allow, require_principal
 from gateway.db import db_session, get_clock
 from gateway.idempotency import idempotent
@@ -145,6 +145,7 @@ class Screenings(MethodView):
         return {"id": rec.id, "decision": rec.decision, "top_score": str(rec.top_score),
                 "hits": json.loads(rec.hits), "list_versions": json.loads(rec.list_versions),
                 "matcher_version": rec.matcher_version,
+                **evidence_of(json.loads(rec.results)),
                 "case_id": outcome.case.id if outcome.case else None, "new_hits": outcome.new_hits}
 
 

@@ -78,6 +78,12 @@ class ScreeningSchema(Schema):
     hits = fields.List(fields.Dict())
     list_versions = fields.List(fields.List(fields.String()))
     matcher_version = fields.String()
+    evidence = fields.List(fields.String(), metadata={
+        "description": "what the decision rests on: name, plus country / date_of_birth / "
+                       "identifier when given"})
+    review_from = fields.String(allow_none=True, metadata={
+        "description": "the score reviewed from (lower for individuals screened on the name alone)"})
+    explanation = fields.List(fields.String())
     case_id = fields.Integer(allow_none=True)
     new_hits = fields.Integer()
 

@@ -28,6 +28,9 @@ def test_an_officer_screens_reviews_and_clears_a_case(client, db, users, parties
     screening = resp.json
     assert screening["decision"] in ("review", "block") and screening["case_id"]
     assert screening["list_versions"][0][0] == "CN-UEL" and screening["matcher_version"]
+    # an organisation is screened with its country: the answer says what it rested on
+    assert screening["evidence"] == ["name", "country"] and screening["review_from"] == "0.86"
+    assert screening["explanation"][0] == "name compared with country"
     case_id = screening["case_id"]
 
     listed = client.get(f"{API}/cases?status=open", headers=officer).json
