@@ -123,8 +123,8 @@ class ScreeningThresholds:
     such single-word typos). ``block`` = 0.97 blocks the same name in another script, order or
     legal form (0.98-1.0) but reviews spelling variants (0.96) unless a fact agrees.
 
-    An individual screened on the name alone (no country, date of birth or identifier: the
-    gateway records none for people) is reviewed from ``review - name_only_margin``: the facts
+    An individual screened on the name alone (no nationality, date of birth or identifier filed
+    for the person) is reviewed from ``review - name_only_margin``: the facts
     it lacks could have added ``country_match + dob_match``, so a thin query is held for review
     where a full one might have been, never cleared for want of evidence.
     """

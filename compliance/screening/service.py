@@ -89,8 +89,8 @@ def _plain(value: Any) -> Any:
 
 def queries_for(facts: PartyFacts) -> list[ScreeningQuery]:
     """One query per name of the party (original script and Latin), same facts otherwise."""
-    return [ScreeningQuery(name=n, entity_type=facts.entity_type, country=facts.country)
-            for n in facts.names]
+    return [ScreeningQuery(name=n, entity_type=facts.entity_type, country=facts.country,
+                           date_of_birth=facts.date_of_birth) for n in facts.names]
 
 
 def merge_hits(results: Sequence[ScreeningResult], max_hits: int) -> list[Hit]:

@@ -1,5 +1,6 @@
-"""People are screened on their names alone (the gateway records no nationality or date of birth
-for them): the stored decision says so, and a hit that facts might have confirmed is reviewed."""
+"""People screened on their names alone (no nationality or date of birth filed): the stored
+decision says so, and a hit that facts might have confirmed is reviewed. With the facts filed,
+they are compared with the listed individual's and move the score either way."""
 from __future__ import annotations
 
 import json
@@ -24,8 +25,8 @@ PEOPLE_LIST = (
 )
 
 
-def _person(s, org_id: int, name: str) -> Person:
-    person = Person(organisation_id=org_id, full_name=name, role="signatory")
+def _person(s, org_id: int, name: str, **facts: str) -> Person:
+    person = Person(organisation_id=org_id, full_name=name, role="signatory", **facts)
     s.add(person)
     s.flush()
     return person
@@ -75,3 +76,33 @@ def test_an_organisation_with_its_country_is_not_held_by_the_name_only_rule(db: 
         stored = json.loads(s.get(ScreeningRecord, outcome.record.id).results)
         assert stored[0]["evidence"] == ["name", "country"]
         assert stored[0]["review_from"] == ScreeningThresholds().review
+
+
+def test_a_person_whose_nationality_and_birth_year_agree_is_reviewed_on_the_full_evidence(db: Database) -> None:
+    t = ScreeningThresholds()
+    with db.transaction() as s:
+        load_watch(s, PEOPLE_LIST, START, name="INTERNAL")
+        org = make_org(s, "Delft Water Technologies B.V.", country="NL")
+        bare = screen_party(s, _person(s, org.id, "Dmitri Koslovsky"), "onboarding", START, "test")
+        person = _person(s, org.id, "Dmitri Koslovsky", nationality="RU", date_of_birth="1971-04-02")
+        outcome = screen_party(s, person, "onboarding", START, "test")
+        hit = outcome.hits[0]
+        assert outcome.decision == "review" and hit.entry_id == "P-1" and hit.unverified == ()
+        assert hit.score.final_score >= t.review > bare.hits[0].score.final_score
+        stored = json.loads(s.get(ScreeningRecord, outcome.record.id).results)
+        assert stored[0]["evidence"] == ["name", "country", "date_of_birth"]
+        assert stored[0]["review_from"] == t.review  # the name-only margin no longer applies
+
+
+def test_a_person_whose_facts_disagree_with_the_listed_individual_is_cleared(db: Database) -> None:
+    with db.transaction() as s:
+        load_watch(s, PEOPLE_LIST, START, name="INTERNAL")
+        org = make_org(s, "Delft Water Technologies B.V.", country="NL")
+        person = _person(s, org.id, "Dmitri Koslovsky", nationality="NL", date_of_birth="1990")
+        outcome = screen_party(s, person, "onboarding", START, "test")
+        assert outcome.decision == "clear" and outcome.case is None
+        # filing a date of birth later changes what screening compared: the fingerprint moves
+        from compliance.party import party_facts
+        before = party_facts(s, person).fingerprint()
+        person.date_of_birth = "1971"
+        assert party_facts(s, person).fingerprint() != before
