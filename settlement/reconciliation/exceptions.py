@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from moneyed import Money
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kernel.audit import record_event
@@ -143,8 +144,14 @@ def _allocate(session: Session, line: StatementLineRecord, pay: ExpectedPayment,
                       expected_currency=pay.currency, settled_minor=0, charges_minor=0,
                       written_off_minor=0, ledger_account_id=pay.ledger_account_id,
                       created_at=at, created_by=actor)
-        session.add(match)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(match)
+                session.flush()
+        except IntegrityError:
+            # another action created the instruction's match between our check and our insert
+            raise AlreadyMatched(f"instruction {pay.instruction_id} was matched meanwhile; "
+                                 "nothing was written, try again") from None
     match.settled_minor += amount
     match.charges_minor += charges
     match.written_off_minor += written_off
