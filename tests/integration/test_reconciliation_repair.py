@@ -60,8 +60,8 @@ def test_a_repaired_rf_whose_amount_does_not_settle_goes_to_finance(db, clock, b
     assert _matches(db) == []
 
 
-def test_a_slip_one_edit_from_two_open_references_is_ambiguous(db, clock, bank) -> None:
-    # two open instructions whose RF references are each one slip from the typed text
+def _one_slip_from_two() -> tuple[str, int]:
+    """An invalid RF one slip from both rf_for(44, 1) and rf_for(44, n); and that n."""
     a, b = rf_for(44, 1), None
     for n in range(2, 99):
         other = rf_for(44, n)
@@ -72,12 +72,29 @@ def test_a_slip_one_edit_from_two_open_references_is_ambiguous(db, clock, bank) 
     assert b is not None
     typed = a[:i] + b[i] + a[i + 1:]  # takes one difference from each: one slip from both
     assert not is_valid_rf(typed) and typed not in (a, b)
+    return typed, n
+
+
+def test_a_slip_one_edit_from_two_open_references_is_ambiguous(db, clock, bank) -> None:
+    typed, n = _one_slip_from_two()
     source = MemorySource([expected(44, "300.00", n=1), expected(44, "300.00", n=n)])
     load(db, clock, entry("300.00", ustrd=(f"ref {typed}",), dbtr_name="A Stranger"))
     assert run(db, clock, source).matched_lines == 0
     (exc,) = _exceptions(db)
     assert exc.kind == "ambiguous"
     assert {c["instruction_id"] for c in json.loads(exc.candidates)} == {"I44-1", f"I44-{n}"}
+
+
+def test_of_two_references_one_slip_away_the_one_the_amount_settles_is_taken(
+        db, clock, bank) -> None:
+    typed, n = _one_slip_from_two()
+    source = MemorySource([expected(44, "300.00", n=1), expected(44, "999.00", n=n)])
+    load(db, clock, entry("999.00", ustrd=(f"ref {typed}",), dbtr_name="A Stranger"))
+    assert run(db, clock, source).by_rule == {"reference_repaired": 1}
+    (m,) = _matches(db)
+    assert m.instruction_id == f"I44-{n}"
+    others = json.loads(m.parts)["others_one_slip_away"]
+    assert [c["instruction_id"] for c in others] == ["I44-1"]
 
 
 def test_a_valid_rf_is_never_repaired_into_another(db, clock, bank) -> None:

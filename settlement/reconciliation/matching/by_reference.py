@@ -100,32 +100,40 @@ class ReferenceRules(MatcherState):
 
     def _rule_repaired(self, line: R.LineView) -> bool:
         """An RF reference typed with one slip, repaired by its check digits: trusted only when
-        exactly one open instruction is that close and the amount fits it whole (exact, charges
-        within tolerance, or FX); anything else goes to finance with the candidates."""
+        exactly one open instruction is that close and the amount settles it whole (exact,
+        charges within tolerance, or FX). Dense references can put two instructions one slip
+        away; the amount then tells them apart only if exactly one of them fits. Anything else
+        goes to finance with the candidates."""
         found = self._repaired(line)
         if not found:
             return False
         cands = [candidate(self.pays[iid], REPAIRED_SCORE, R.RULE_REFERENCE_REPAIRED, ref=ref,
                            field=fname, typed=typed) for iid, ref, fname, typed in found]
+        fits = []
+        for iid, ref, fname, typed in found:
+            pay = self.pays[iid]
+            fit = R.assess(line, pay, self.remaining[iid], self.cfg)
+            if pay.direction == line.direction and fit.kind in (R.EXACT, R.CHARGES, R.FX):
+                fits.append((pay, fit, ref, fname, typed))
+        if len(fits) != 1:
+            several = len(found) > 1
+            self._exception(
+                "ambiguous" if several else "difference", line, cands,
+                "a mistyped RF reference is one slip away from several payments"
+                + (" and the amount settles more than one" if fits else "") if several else
+                f"the mistyped reference {found[0][3]} points to "
+                f"{self.pays[found[0][0]].reference}, but the amount does not settle it")
+            return True
+        pay, fit, ref, fname, typed = fits[0]
+        parts: dict[str, Any] = {"ref": ref, "field": fname, "typed": typed, "fit": fit.kind}
         if len(found) > 1:
-            self._exception("ambiguous", line, cands,
-                            "a mistyped RF reference is one slip away from several payments")
-            return True
-        iid, ref, fname, typed = found[0]
-        pay = self.pays[iid]
-        fit = R.assess(line, pay, self.remaining[iid], self.cfg)
-        if pay.direction != line.direction or fit.kind not in (R.EXACT, R.CHARGES, R.FX):
-            self._exception("difference", line, cands,
-                            f"the mistyped reference {typed} points to {pay.reference}, but "
-                            f"the amount does not settle it ({fit.detail or fit.kind})")
-            return True
-        parts = {"ref": ref, "field": fname, "typed": typed, "fit": fit.kind}
+            parts["others_one_slip_away"] = [c for c in cands
+                                             if c["instruction_id"] != pay.instruction_id]
         if fit.detail:
             parts["detail"] = fit.detail
         self._allocate(line, pay, fit, R.RULE_REFERENCE_REPAIRED, REPAIRED_SCORE, parts,
                        complete=True)
         self._line_done(line, R.RULE_REFERENCE_REPAIRED)
         return True
-
 
 __all__ = ["REPAIRED_SCORE", "ReferenceRules"]
