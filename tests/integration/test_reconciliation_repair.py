@@ -67,7 +67,7 @@ def _one_slip_from_two() -> tuple[str, int]:
         other = rf_for(44, n)
         diff = [i for i in range(len(a)) if a[i] != other[i]]
         if len(other) == len(a) and len(diff) == 2:
-            b, i, j = other, *diff
+            b, i, _j = other, *diff
             break
     assert b is not None
     typed = a[:i] + b[i] + a[i + 1:]  # takes one difference from each: one slip from both
