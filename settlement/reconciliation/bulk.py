@@ -30,18 +30,28 @@ def _processors(table: Table, columns: Sequence[str], dialect: Any) -> list[Proc
     return [table.c[name].type._cached_bind_processor(dialect) for name in columns]
 
 
-def _processed(rows: Iterable[Sequence[Any]], procs: list[Processor]) -> Iterable[tuple[Any, ...]]:
+def _processed(rows: Iterable[Sequence[Any]], procs: list[Processor]
+               ) -> Iterable[tuple[Any, ...]]:
     active = [(i, p) for i, p in enumerate(procs) if p is not None]
     if not active:
         for row in rows:
             yield tuple(row)
         return
+    # Columns often repeat one value down the rows (the run's time, its actor): the processor
+    # runs again only when the value is another object than the row before's.
+    last_in: list[Any] = [None] * len(procs)
+    last_out: list[Any] = [None] * len(procs)
     for row in rows:
         out = list(row)
         for i, proc in active:
             value = out[i]
-            if value is not None:
-                out[i] = proc(value)
+            if value is None:
+                continue
+            if value is last_in[i]:
+                out[i] = last_out[i]
+            else:
+                last_in[i] = value
+                out[i] = last_out[i] = proc(value)
         yield tuple(out)
 
 
