@@ -94,7 +94,9 @@ class PlansPaymentSource:
             instr = rows.get(n) if n is not None else None
             if instr is None:
                 continue
-            if payout and instr.payout_minor is not None and instr.paid_out_at is not None:
+            if payout and instr.status in AWAITING_STATEMENT and instr.payout_minor is not None:
+                # only while in transit: a settled payout was booked out of transit already, so
+                # matching a statement line to it by hand would book it twice
                 out[key] = self._payout(session, instr)
             elif not payout and instr.payin_minor is not None:
                 out[key] = self._expected(session, instr)

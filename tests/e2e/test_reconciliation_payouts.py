@@ -95,3 +95,23 @@ def test_finance_confirming_a_payout_by_hand_books_it_out_of_transit(
         assert _exchange(s, "suspense", "USD") == "0.00"
         assert _exchange(s, "bank", "USD") == "-85735.85"
         assert check_ledger(s) == []
+
+
+def test_a_payout_confirmed_by_hand_cannot_be_matched_to_a_line_again(
+        client, db, clock, deal) -> None:  # noqa: F811
+    instr = _paid_out(client, db, clock, deal)
+    fin = deal["finance"]["headers"]
+    base = f"/api/v1/settlement/instructions/{deal['upfront']}"
+    assert client.post(f"{base}/payout-confirmed", headers=fin,
+                       json={"bank_reference": "OUT-1"}).status_code == 200
+    assert _upload(client, fin, _statement(clock.now().date().isoformat(), instr.ref)
+                   ).status_code == 201
+    with db.session() as s:
+        (item,) = s.execute(select(ReconException.id).where(
+            ReconException.status == "open", ReconException.line_id.is_not(None))).scalars()
+    resp = client.post(f"/api/v1/reconciliation/exceptions/{item}/match", headers=fin,
+                       json={"instruction_id": f"{instr.id}/out"})
+    assert resp.status_code == 404, resp.get_json()
+    with db.session() as s:
+        assert _exchange(s, "bank", "USD") == "-85735.85"
+        assert check_ledger(s) == []
