@@ -152,7 +152,8 @@ def release(session: Session, plan: SettlementPlan, instr: SettlementInstruction
             gate: PaymentGate, *, now: dt.datetime, actor: str,
             config: PlanConfig) -> PaymentDecision:
     """funds_received (or held) -> compliance_released when the gate says release: the escrow
-    is split into fees, taxes payable and the seller's payable, all in the pay-in currency.
+    is split into fees, taxes payable and the seller's payable, all in the pay-in currency
+    (the pay-in plus any deposit applied, converted first when it is in another currency).
     A hold moves the instruction to held with the gate's reasons (once per change of reason)."""
     decision = gate.check(session, payment_request(session, plan, instr, now=now, config=config))
     if not decision.released:
@@ -173,7 +174,10 @@ def release(session: Session, plan: SettlementPlan, instr: SettlementInstruction
     p = instr.payin_currency
     booked = {ln.kind: ln.booked for ln in instr.lines if ln.booked_minor}
     acct = lambda *a: _account(session, *a, p, now, actor)  # noqa: E731
-    legs = [Leg(acct("organisation", instr.payer_org_id, "buyer_escrow"), "debit", instr.payin)]
+    from_escrow = instr.payin
+    if instr.deposit_minor:
+        from_escrow = from_escrow + _deposit_in_payin(session, instr, now=now, actor=actor)
+    legs = [Leg(acct("organisation", instr.payer_org_id, "buyer_escrow"), "debit", from_escrow)]
     targets = {
         "fee_exchange": ("exchange", 0, "fee_income"),
         "fx_margin": ("exchange", 0, "fee_income"),
@@ -192,6 +196,32 @@ def release(session: Session, plan: SettlementPlan, instr: SettlementInstruction
     _move(session, instr, "compliance_released", now=now, actor=actor, transfer_id=tid,
           gate=decision.outcome)
     return decision
+
+
+def _deposit_in_payin(session: Session, instr: SettlementInstruction, *, now: dt.datetime,
+                      actor: str) -> Money:
+    """The deposit applied to ``instr`` sits in the buyer's escrow in the gross currency: when
+    the pay-in currency differs, move it across through the FX position accounts at the rate
+    it was booked at (its own transfer, keyed like every step). Returns it in the pay-in
+    currency."""
+    c, p = instr.gross_currency, instr.payin_currency
+    if c == p:
+        return instr.deposit
+    assert instr.deposit_booked_minor is not None  # priced with the pay-in
+    deposit, booked = instr.deposit, instr.deposit_booked
+    rate = _RATE.divide(Decimal(booked.amount), Decimal(deposit.amount))
+    acct = lambda *a: _account(session, *a, now, actor)  # noqa: E731
+    _post(session, instr, "deposit_converted", [
+        Leg(acct("organisation", instr.payer_org_id, "buyer_escrow", c), "debit", deposit),
+        Leg(acct("exchange", 0, "fx_position", c), "credit", deposit),
+        Leg(acct("exchange", 0, "fx_position", p), "debit", booked),
+        Leg(acct("organisation", instr.payer_org_id, "buyer_escrow", p), "credit", booked)],
+        now=now, actor=actor, description=f"deposit applied, FX {c}->{p}", kind="fx_conversion",
+        fx_rate=rate,
+        fx_details={"from": c, "to": p, "rate": str(rate), "amount_from": str(deposit.amount),
+                    "amount_to": str(booked.amount), "mid_rate": str(instr.payin_mid_rate),
+                    "lock_id": instr.payin_lock_id, "what": "deposit applied"})
+    return booked
 
 
 def convert_proceeds(session: Session, plan: SettlementPlan, instr: SettlementInstruction, *,
