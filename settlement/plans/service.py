@@ -235,10 +235,12 @@ def record_funds_received(session: Session, instruction_id: int, amount: Money, 
 
 
 def confirm_payout(session: Session, instruction_id: int, *, now: dt.datetime, actor: str,
-                   bank_ref: str | None = None) -> SettlementInstruction:
-    """Finance (or reconciliation) confirms the payout left the bank: settled (idempotent)."""
+                   bank_ref: str | None = None, bank_booked: bool = False
+                   ) -> SettlementInstruction:
+    """Finance (or reconciliation, ``bank_booked=True``: it booked the statement line already)
+    confirms the payout left the bank: settled (idempotent)."""
     instr = lock_instruction(session, instruction_id)
-    settle(session, instr, now=now, actor=actor, bank_ref=bank_ref)
+    settle(session, instr, now=now, actor=actor, bank_ref=bank_ref, bank_booked=bank_booked)
     return instr
 
 

@@ -30,6 +30,8 @@ from .pricing import price_payin, price_payout
 from .terms import RatePolicy, TransactionType
 
 #: after funds came in: the statuses that mean "already received"
+#: where a payout waits between being sent and showing on the bank statement
+IN_TRANSIT = "suspense"
 RECEIVED = ("funds_received", "held", "compliance_released", "converted", "paid_out", "settled")
 
 _RATE = Context(prec=28)
@@ -254,28 +256,41 @@ def convert_proceeds(session: Session, plan: SettlementPlan, instr: SettlementIn
 
 def pay_out(session: Session, plan: SettlementPlan, instr: SettlementInstruction, *,
             now: dt.datetime, actor: str) -> None:
-    """converted -> paid_out: the payout leaves the exchange's bank in the payout currency."""
+    """converted -> paid_out: the payout is sent in the payout currency. It is in transit (the
+    exchange's suspense account) until the bank statement shows it leaving: reconciliation then
+    books bank against suspense and settles the instruction, or finance confirms it by hand
+    (``settle``), which books the same."""
     check_transition(instr.status, "paid_out")
     q = instr.payout_currency
     tid = _post(session, instr, "paid_out", [
         Leg(_account(session, "organisation", instr.payee_org_id, "seller_payable", q, now, actor),
             "debit", instr.payout),
-        Leg(_account(session, "exchange", 0, "bank", q, now, actor), "credit", instr.payout)],
-        now=now, actor=actor, description="paid out")
+        Leg(_account(session, "exchange", 0, IN_TRANSIT, q, now, actor), "credit", instr.payout)],
+        now=now, actor=actor, description="paid out (in transit)")
     instr.paid_out_at = now
     _move(session, instr, "paid_out", now=now, actor=actor, transfer_id=tid, payout=instr.payout)
 
 
 def settle(session: Session, instr: SettlementInstruction, *, now: dt.datetime, actor: str,
-           bank_ref: str | None) -> bool:
-    """paid_out -> settled: finance (or reconciliation) confirms the payout left the bank.
-    No money moves. Returns False for a replay."""
+           bank_ref: str | None, bank_booked: bool = False) -> bool:
+    """paid_out -> settled: the payout left the bank. Finance confirming by hand books it out of
+    transit (debit suspense, credit bank); reconciliation (``bank_booked=True``) has booked the
+    statement line against suspense already, so no money moves then. Returns False for a
+    replay."""
     if instr.status == "settled":
         return False
     check_transition(instr.status, "settled")
+    tid = None
+    if not bank_booked:
+        q = instr.payout_currency
+        tid = _post(session, instr, "settled", [
+            Leg(_account(session, "exchange", 0, IN_TRANSIT, q, now, actor), "debit",
+                instr.payout),
+            Leg(_account(session, "exchange", 0, "bank", q, now, actor), "credit", instr.payout)],
+            now=now, actor=actor, description="payout left the bank")
     instr.settled_at = now
     instr.payout_bank_ref = bank_ref
-    _move(session, instr, "settled", now=now, actor=actor, bank_ref=bank_ref)
+    _move(session, instr, "settled", now=now, actor=actor, transfer_id=tid, bank_ref=bank_ref)
     return True
 
 
