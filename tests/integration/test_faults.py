@@ -205,3 +205,29 @@ def test_requests_during_a_database_restart_get_503_problems_and_nothing_is_lost
     for n in (1, 2, 3):
         assert _organisations(url, f"Restart {n} A/S") == 1
     assert_sound(url)
+
+
+def test_after_a_quiet_database_restart_an_idle_connection_is_pinged_and_replaced(own_postgres) -> None:
+    """No request while the database restarted: a pooled connection idle past
+    DB_PING_AFTER_IDLE_SECONDS is pinged on checkout and replaced, so the first request after
+    the restart succeeds. Pinged only when idle (not per checkout: a round trip per request),
+    a connection used a moment ago that died shows as one clean 503, and the pool reconnects."""
+    from gateway.app import create_app
+    from tests.conftest import TEST_CONFIG
+
+    url = own_postgres.url()
+    auth = {"Authorization": f"Bearer {_admin_token(url)}"}
+    for idle, first_after_restart in ((0.0, 200), (3600.0, 503)):
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "DB_PING_AFTER_IDLE_SECONDS": idle})
+        client = app.test_client()
+        try:
+            assert client.get("/api/v1/me", headers=auth).status_code == 200  # a pooled connection
+            own_postgres.halt()
+            own_postgres.resume()
+            first = client.get("/api/v1/me", headers=auth)
+            assert first.status_code == first_after_restart, first.get_data(as_text=True)
+            if first.status_code == 503:
+                assert first.get_json()["code"] == "database_unavailable"
+            assert client.get("/api/v1/me", headers=auth).status_code == 200
+        finally:
+            app.extensions["gateway.db"].engine.dispose()
