@@ -1,12 +1,14 @@
 """Load benchmark: the gateway under gunicorn on PostgreSQL, driven over loopback.
 
-    /work/main/.venv/bin/python bench/load.py [--rate 200] [--seconds 20] [--workers 2]
-        [--threads 32] [--saturate 3000]
+    PYTHONPATH=. /work/main/.venv/bin/python bench/load.py [--rate 200] [--seconds 20] [--workers 2]
+        [--worker-class sync|gthread] [--wthreads 4] [--threads 32] [--saturate 3000]
 
 Never run by the test suite. Starts a throwaway PostgreSQL (tests/support/postgres.py),
-migrates it and loads the demo data (its users come with fixed demo tokens), then serves
-``wsgi:app`` with gunicorn (``--workers`` sync workers, request logs to a file as in
-production) on a free loopback port. A second process drives it:
+migrates it and loads the demo data (its users come with fixed demo tokens) plus three hot
+auctions with registered bidders and a bank statement in the exceptions queue
+(bench/load_setup.py), then serves ``wsgi:app`` with gunicorn (``--workers`` workers of
+``--worker-class``, request logs to a file as in production) on a free loopback port. A second
+process drives it:
 
 1. paced: ``--rate`` requests/s for ``--seconds`` over the mixed workload in ``WORKLOAD``
    (requests sent on a fixed schedule by a thread pool; latency from send to full response);
@@ -14,9 +16,10 @@ production) on a free loopback port. A second process drives it:
 
 Then the same two phases against a bare Flask "hello" route (bench/hello_app.py) under the same
 gunicorn configuration: the framework's ceiling. Prints progress, throughput and p50/p95/p99 per
-endpoint, errors, and the gateway/hello ratios. Every loop is bounded in count and time.
-
-Add endpoints as areas land (listings, bids, deals, instructions) to ``WORKLOAD``.
+endpoint, errors (a bid overtaken by a concurrent one is the auction's rule, counted apart), the
+gateway/hello ratio measured in the same run, and ``uptime`` beside each phase: the machine is
+shared, so compare ratios, not absolute figures, across runs. Every loop is bounded in count
+and time. Where a request's time goes: bench/profile_requests.py.
 """
 from __future__ import annotations
 
