@@ -88,14 +88,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare_database(pg: PostgresServer) -> str:
+def prepare_database(pg: PostgresServer, name: str = "gw_load") -> str:
 
     from gateway.demo import load_demo
     from gateway.health import alembic_config
     from kernel.db import Database
     from alembic import command
 
-    url = pg.create_database("gw_load")
+    url = pg.create_database(name)
     command.upgrade(alembic_config(url), "head")
     db = Database(url)
     with db.transaction() as s:
@@ -105,12 +105,12 @@ def prepare_database(pg: PostgresServer) -> str:
 
 
 def start_gunicorn(app: str, port: int, workers: int, env: dict[str, str], logfile: Path,
-                   worker_class: str = "sync", wthreads: int = 1) -> subprocess.Popen[bytes]:
+                   worker_class: str = "sync", wthreads: int = 1, cwd: Path = ROOT) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
            "--worker-class", worker_class, "--threads", str(wthreads),
            "--access-logfile", "-", "--error-logfile", "-", "--log-level", "warning", app]
     with open(logfile, "ab") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=out)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with socket.socket() as s:
