@@ -156,7 +156,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 #: a pooled PostgreSQL connection idle longer than this is pinged before use (see make_engine)
-PING_AFTER_IDLE_SECONDS = 5.0
+PING_AFTER_IDLE_SECONDS = 5  # seconds
 
 
 def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
