@@ -37,6 +37,7 @@ from gateway.listings import lifecycle
 from gateway.listings.models import Listing
 from kernel.audit import record_event
 from kernel.db import Database
+from kernel.faults import failure_point
 from kernel.money import from_minor, to_minor
 
 from . import deals, deposits
@@ -162,6 +163,7 @@ def register(session: Session, auction_id: int, org_id: int, *, now: dt.datetime
     if auction.deposit_minor > 0:
         hold_id = deposits.hold_deposit(session, org_id, auction.deposit, key=f"auction:{auction.id}:{org_id}",
                                         until=auction.ends_at, at=now, actor=actor)
+        failure_point("trading.registration.hold_placed")  # the hold written, no participant yet
     p = AuctionParticipant(auction_id=auction.id, org_id=org_id, hold_id=hold_id,
                            state="registered", registered_at=now)
     session.add(p)
@@ -220,6 +222,7 @@ def place_bid(session: Session, auction_id: int, org_id: int, amount: Money, *,
               ends_at_after=auction.ends_at)
     session.add(bid)
     session.flush()
+    failure_point("trading.bid.inserted")  # the bid row written; the auction and audit not yet
     auction.high_bid_id, auction.high_minor = bid.id, minor
     session.flush()
     record_event(session, actor=actor, action="trading.bid_placed", entity_type="auction",

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kernel.audit import record_event
+from kernel.faults import failure_point
 from kernel.money import check_currency, to_minor
 from settlement.ledger import get_or_open_account
 from settlement.reconciliation.bulk import insert_rows
@@ -201,6 +202,8 @@ def import_statement(session: Session, data: bytes, fmt: str, *, at: dt.datetime
                 for start in range(0, len(rows), _BATCH):
                     insert_rows(session, LINES, LINE_COLUMNS, rows[start:start + _BATCH])
                     say(f"  stored {min(start + _BATCH, len(rows))}/{len(rows)} lines")
+                # the statement and its lines written, its audit event not yet
+                failure_point("reconciliation.import.lines_stored")
                 ids.append(record.id)
                 total += len(rows)
                 record_event(session, actor=actor, action="reconciliation.statement_imported",
