@@ -139,10 +139,13 @@ def _text_match(session: Session, words: str) -> _TextMatch | None:
         query = func.to_tsquery(literal_column("'simple'"), literal(tsq))
         score = cast(func.ts_rank(_VECTORS.c.search_vector, query), Float).label("score")
         # ORDER BY keeps the subquery from being flattened: every match is ranked in the
-        # narrow table, and the outer join can walk the ranked ids in order and stop at a page
+        # narrow table, and the outer join can walk the ranked ids in order and stop at a page.
+        # OFFSET 0 keeps the cursor's condition out of it (pushed down, it would compute
+        # ts_rank again for every match; outside, only for the few rows the join walks).
         ranked = (select(_VECTORS.c.listing_id, score)
                   .where(_VECTORS.c.search_vector.op("@@")(query))
                   .order_by(score.desc(), _VECTORS.c.listing_id)
+                  .offset(literal_column("0"))
                   .subquery("ranked"))
         return _TextMatch(ranked, ranked.c.listing_id == Listing.id, None, ranked.c.score,
                           ranked.c.listing_id)
