@@ -131,6 +131,7 @@ class _TextMatch:
 
 
 def _text_match(session: Session, words: str) -> _TextMatch | None:
+    """The free text's join, condition and relevance on this database (None: no tokens)."""
     toks = tokens(words)
     if not toks:
         return None
