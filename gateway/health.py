@@ -42,19 +42,16 @@ def init_app(app: Flask) -> None:
     @public
     def readyz() -> ResponseReturnValue:
         try:
-            with get_db().engine.connect() as conn:
-                current = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+            with get_db().session() as session:
+                current = set(session.execute(text("SELECT version_num FROM alembic_version")).scalars())
+                # the outbox table is only known to exist once the schema is at head
+                backlog = outbox_backlog(session, get_clock().now()) if current == heads else None
         except SQLAlchemyError:
             return problem(503, "Service Unavailable", "the database is unreachable", code="database_unreachable")
-        if current != heads:
+        if backlog is None:
             return problem(503, "Service Unavailable",
                            f"the database is at {sorted(current)}, the code expects {sorted(heads)}: run migrations",
                            code="migrations_pending")
-        try:
-            with get_db().session() as session:
-                backlog = outbox_backlog(session, get_clock().now())
-        except SQLAlchemyError:
-            return problem(503, "Service Unavailable", "the database is unreachable", code="database_unreachable")
         limit = current_app.config["CORE_OUTBOX_MAX_AGE_SECONDS"]
         outbox = {"pending": backlog.pending, "failed": backlog.failed,
                   "oldest_undelivered_at": backlog.oldest_at.isoformat() if backlog.oldest_at else None,

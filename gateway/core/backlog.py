@@ -19,14 +19,14 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, delete, exists, func, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from gateway.core.models import OutboxMessage
+from gateway.core.outbox import ACTOR
 from kernel.audit import record_event
 from kernel.db import Database
 
-ACTOR = "system:core-outbox"
 Progress = Callable[[str], None]
 
 
@@ -133,7 +133,7 @@ class PruneReport:
                 f"{self.cutoff.isoformat() if self.cutoff else '?'} in {self.batches} batches")
 
 
-def _prunable(cutoff: dt.datetime) -> list:  # type: ignore[type-arg]
+def _prunable(cutoff: dt.datetime) -> list[ColumnElement[bool]]:
     undelivered = aliased(OutboxMessage)
     return [OutboxMessage.status == "delivered", OutboxMessage.delivered_at < cutoff,
             ~exists().where(and_(undelivered.aggregate_type == OutboxMessage.aggregate_type,
