@@ -1,12 +1,14 @@
 """Load benchmark: the gateway under gunicorn on PostgreSQL, driven over loopback.
 
-    /work/main/.venv/bin/python bench/load.py [--rate 200] [--seconds 20] [--workers 2]
-        [--threads 32] [--saturate 3000]
+    PYTHONPATH=. /work/main/.venv/bin/python bench/load.py [--rate 200] [--seconds 20] [--workers 2]
+        [--worker-class sync|gthread] [--wthreads 4] [--threads 32] [--saturate 3000]
 
 Never run by the test suite. Starts a throwaway PostgreSQL (tests/support/postgres.py),
-migrates it and loads the demo data (its users come with fixed demo tokens), then serves
-``wsgi:app`` with gunicorn (``--workers`` sync workers, request logs to a file as in
-production) on a free loopback port. A second process drives it:
+migrates it and loads the demo data (its users come with fixed demo tokens) plus three hot
+auctions with registered bidders and a bank statement in the exceptions queue
+(bench/load_setup.py), then serves ``wsgi:app`` with gunicorn (``--workers`` workers of
+``--worker-class``, request logs to a file as in production) on a free loopback port. A second
+process drives it:
 
 1. paced: ``--rate`` requests/s for ``--seconds`` over the mixed workload in ``WORKLOAD``
    (requests sent on a fixed schedule by a thread pool; latency from send to full response);
@@ -14,9 +16,10 @@ production) on a free loopback port. A second process drives it:
 
 Then the same two phases against a bare Flask "hello" route (bench/hello_app.py) under the same
 gunicorn configuration: the framework's ceiling. Prints progress, throughput and p50/p95/p99 per
-endpoint, errors, and the gateway/hello ratios. Every loop is bounded in count and time.
-
-Add endpoints as areas land (listings, bids, deals, instructions) to ``WORKLOAD``.
+endpoint, errors (a bid overtaken by a concurrent one is the auction's rule, counted apart), the
+gateway/hello ratio measured in the same run, and ``uptime`` beside each phase: the machine is
+shared, so compare ratios, not absolute figures, across runs. Every loop is bounded in count
+and time. Where a request's time goes: bench/profile_requests.py.
 """
 from __future__ import annotations
 
@@ -41,13 +44,20 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.postgres import PostgresServer  # noqa: E402
 
-# name, method, path ({org} filled per caller), caller (demo user), weight, JSON body or None
+# name, method, path ({org}, {listing}, {auction} filled per request), caller (demo user; "bidder"
+# is one of the hot auction's registered bidders in turn), weight, JSON body ("BID": a rising bid)
 WORKLOAD: list[tuple[str, str, str, str, int, Any]] = [
-    ("GET /me", "GET", "/api/v1/me", "buyer", 4, None),
-    ("GET /subcentres", "GET", "/api/v1/subcentres", "buyer", 2, None),
-    ("GET /organisations (buyer)", "GET", "/api/v1/organisations", "buyer", 2, None),
-    ("GET /organisations (staff)", "GET", "/api/v1/organisations", "staff_us", 3, None),
-    ("GET /organisations/{id}", "GET", "/api/v1/organisations/{org}", "staff_us", 2, None),
+    ("GET /me", "GET", "/api/v1/me", "buyer", 3, None),
+    ("GET /subcentres", "GET", "/api/v1/subcentres", "buyer", 1, None),
+    ("GET /organisations (buyer)", "GET", "/api/v1/organisations", "buyer", 1, None),
+    ("GET /organisations (staff)", "GET", "/api/v1/organisations", "staff_us", 2, None),
+    ("GET /organisations/{id}", "GET", "/api/v1/organisations/{org}", "staff_us", 1, None),
+    ("GET /listings/search (buyer, text)", "GET", "/api/v1/listings/search?q=laser", "buyer", 4, None),
+    ("GET /listings/search (buyer, filter)", "GET", "/api/v1/listings/search?direction=inbound&trl_min=5",
+     "buyer", 2, None),
+    ("GET /listings/{id} (buyer)", "GET", "/api/v1/listings/{listing}", "buyer", 3, None),
+    ("GET /auctions/{id} (buyer)", "GET", "/api/v1/auctions/{auction}", "buyer", 3, None),
+    ("POST /auctions/{id}/bids (hot)", "POST", "/api/v1/auctions/{auction}/bids", "bidder", 3, "BID"),
     ("GET /tokens", "GET", "/api/v1/tokens", "seller", 1, None),
     ("GET /compliance/cases", "GET", "/api/v1/compliance/cases", "compliance", 1, None),
     ("GET /compliance/organisations/{id}/status", "GET",
@@ -55,12 +65,16 @@ WORKLOAD: list[tuple[str, str, str, str, int, Any]] = [
     ("GET /audit/head", "GET", "/api/v1/audit/head", "compliance", 1, None),
     ("POST /organisations/{id}/people (staff edit)", "POST", "/api/v1/organisations/{org}/people",
      "staff_us", 1, {"full_name": "Load Test Contact", "role": "contact"}),
+    ("GET /settlement/instructions (finance)", "GET", "/api/v1/settlement/instructions?status=due",
+     "finance", 1, None),
+    ("GET /reconciliation/exceptions (finance)", "GET", "/api/v1/reconciliation/exceptions", "finance", 1, None),
 ]
 DEMO_TOKENS = {
     "buyer": "tt_demo_buyer_token_000000000000004",
     "seller": "tt_demo_seller_token_00000000000006",
     "staff_us": "tt_demo_staff_us_token_00000000000002",
     "compliance": "tt_demo_compliance_token_00000000008",
+    "finance": "tt_demo_finance_token_0000000000007",
 }
 
 
@@ -74,14 +88,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare_database(pg: PostgresServer) -> str:
+def prepare_database(pg: PostgresServer, name: str = "gw_load") -> str:
 
     from gateway.demo import load_demo
     from gateway.health import alembic_config
     from kernel.db import Database
     from alembic import command
 
-    url = pg.create_database("gw_load")
+    url = pg.create_database(name)
     command.upgrade(alembic_config(url), "head")
     db = Database(url)
     with db.transaction() as s:
@@ -90,11 +104,13 @@ def prepare_database(pg: PostgresServer) -> str:
     return url
 
 
-def start_gunicorn(app: str, port: int, workers: int, env: dict[str, str], logfile: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(app: str, port: int, workers: int, env: dict[str, str], logfile: Path,
+                   worker_class: str = "sync", wthreads: int = 1, cwd: Path = ROOT) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+           "--worker-class", worker_class, "--threads", str(wthreads),
            "--access-logfile", "-", "--error-logfile", "-", "--log-level", "warning", app]
     with open(logfile, "ab") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=out)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -118,13 +134,27 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 # -- the driver (runs in its own process) -----------------------------------------------------
 
-def _plan(requests_: int, seed: int, workload: list[tuple], org_ids: dict[str, int]) -> list[tuple]:
+def _plan(requests_: int, seed: int, workload: list[tuple], ids: dict[str, Any]) -> list[tuple]:
+    """The requests in send order; bids rise with the order (each auction's bidders in turn)."""
+    from bench.load_setup import INCREMENT_MINOR, START_MINOR
+
     rng = random.Random(seed)
     names = [w for w in workload for _ in range(w[4])]
     out = []
+    bids = 0
     for _ in range(requests_):
         name, method, path, caller, _w, body = rng.choice(names)
-        out.append((name, method, path.replace("{org}", str(org_ids.get(caller, 1))), caller, body))
+        auction = rng.choice(ids["auctions"])
+        if body == "BID":
+            bids += 1
+            turn = ids["bid_turn"][auction] = ids["bid_turn"].get(auction, -1) + 1
+            caller = ids["bidders"][auction][turn % len(ids["bidders"][auction])]
+            minor = ids["bid_base"] + START_MINOR + bids * INCREMENT_MINOR
+            body = {"amount": {"amount": f"{minor // 100}.{minor % 100:02d}", "currency": "USD"}}
+        path = (path.replace("{org}", str(ids["org"])).replace("{auction}", str(auction))
+                .replace("{listing}", str(rng.choice(ids["listings"]))))
+        out.append((name, method, path, caller, body))
+    ids["bid_base"] += (bids + 10) * INCREMENT_MINOR  # the next phase bids above this one's
     return out
 
 
@@ -195,15 +225,18 @@ def summarise(title: str, run: dict[str, Any]) -> dict[str, Any]:
     by: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     allv: list[float] = []
+    refused = 0
     for name, ms, status in run["results"]:
         by[name].append(ms)
         allv.append(ms)
-        if status == 0 or status >= 400:
+        if status == 409 and "bids" in name:
+            refused += 1  # a bid overtaken by a concurrent one: the auction's rule, not an error
+        elif status == 0 or status >= 400:
             errors[f"{name} -> {status}"] += 1
     n = len(run["results"])
     thr = n / run["wall"] if run["wall"] else 0.0
     log(f"\n== {title}: {n} requests in {run['wall']:.1f} s = {thr:.0f} req/s, "
-        f"errors {sum(errors.values())}")
+        f"errors {sum(errors.values())}, bids refused by the auction rules {refused}")
     log(f"   {'endpoint':48} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for name in sorted(by):
         v = by[name]
@@ -215,67 +248,84 @@ def summarise(title: str, run: dict[str, Any]) -> dict[str, Any]:
             "errors": sum(errors.values()), "n": n}
 
 
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=32)
+    ap.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    ap.add_argument("--wthreads", type=int, default=1, help="threads per gthread worker")
+    ap.add_argument("--threads", type=int, default=32, help="driver clients")
     ap.add_argument("--saturate", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=20261123)
+    ap.add_argument("--log-level", default="INFO", help="the gateway's LOG_LEVEL (INFO: a line per request)")
     args = ap.parse_args()
     paced_n = int(args.rate * args.seconds)
     tmp = Path(tempfile.mkdtemp(prefix="gw-load-"))
-    log(f"load bench: {os.cpu_count()} cores, gunicorn --workers {args.workers} (sync), logs in {tmp}")
+    server_desc = (f"gunicorn --workers {args.workers} --worker-class {args.worker_class}"
+                   + (f" --threads {args.wthreads}" if args.worker_class == "gthread" else ""))
+    log(f"load bench: {os.cpu_count()} cores, {server_desc}, LOG_LEVEL {args.log_level}, logs in {tmp}")
+    log(f"   {uptime()}")
     pg = PostgresServer().start()
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        log("PostgreSQL up; migrating and loading demo data ...")
+        log("PostgreSQL up; migrating and loading demo data, hot auctions and a statement ...")
         url = prepare_database(pg)
         from sqlalchemy import select
 
+        from bench.load_setup import prepare_trading
         from gateway.auth.models import User
         from kernel.db import Database
         from kernel.parties import Organisation
 
+        trading = prepare_trading(url)
         db = Database(url)
         with db.session() as s:
             us = s.execute(select(User.subcentre_id).where(User.email == "staff.us@demo.example")).scalar_one()
-            org_ids = {"staff_us": s.execute(select(Organisation.id).where(Organisation.subcentre_id == us)
-                                             .order_by(Organisation.id).limit(1)).scalar_one()}
+            org = s.execute(select(Organisation.id).where(Organisation.subcentre_id == us)
+                            .order_by(Organisation.id).limit(1)).scalar_one()
         db.engine.dispose()
+        ids = {"org": org, "auctions": trading["auctions"], "bidders": trading["bidders"],
+               "listings": trading["listings"], "bid_turn": {}, "bid_base": 0}
+        tokens = {**DEMO_TOKENS, **trading["tokens"]}
         env = {**os.environ, "GATEWAY_DATABASE_URL": url, "GATEWAY_SECRET_KEY": "load-bench-" + "x" * 40,
-               "GATEWAY_SESSION_COOKIE_SECURE": "false", "GATEWAY_LOG_LEVEL": "INFO"}
+               "GATEWAY_SESSION_COOKIE_SECURE": "false", "GATEWAY_LOG_LEVEL": args.log_level}
         env.pop("GATEWAY_FAIL_AT", None)
         figures = {}
         for label, app, plan_for in (
-                ("gateway", "wsgi:app", lambda n, seed: _plan(n, seed, WORKLOAD, org_ids)),
+                ("gateway", "wsgi:app", lambda n, seed: _plan(n, seed, WORKLOAD, ids)),
                 ("hello", "bench.hello_app:app",
                  lambda n, seed: [("GET /hello (bare Flask)", "GET", "/hello", "", None)] * n)):
             port = free_port()
             log(f"\nstarting gunicorn for {label} on 127.0.0.1:{port} ...")
-            proc = start_gunicorn(app, port, args.workers, env, tmp / f"{label}.log")
+            proc = start_gunicorn(app, port, args.workers, env, tmp / f"{label}.log",
+                                  args.worker_class, args.wthreads)
             procs.append(proc)
             base = f"http://127.0.0.1:{port}"
             log(f"warm-up ({label}) ...")
-            run_driver(base, plan_for(200, args.seed + 1), None, 8, DEMO_TOKENS, 60.0)
-            log(f"paced run ({label}): {paced_n} requests at {args.rate:.0f}/s ...")
+            run_driver(base, plan_for(200, args.seed + 1), None, 8, tokens, 60.0)
+            log(f"paced run ({label}): {paced_n} requests at {args.rate:.0f}/s ...   {uptime()}")
             paced = summarise(f"{label}, paced at {args.rate:.0f}/s",
                               run_driver(base, plan_for(paced_n, args.seed), args.rate, args.threads,
-                                         DEMO_TOKENS, args.seconds * 3))
-            log(f"saturation run ({label}): {args.saturate} requests, {args.threads} clients ...")
+                                         tokens, args.seconds * 3))
+            log(f"saturation run ({label}): {args.saturate} requests, {args.threads} clients ...   {uptime()}")
             sat = summarise(f"{label}, saturation ({args.threads} clients)",
                             run_driver(base, plan_for(args.saturate, args.seed + 2), None, args.threads,
-                                       DEMO_TOKENS, 120.0))
+                                       tokens, 120.0))
             figures[label] = (paced, sat)
             stop(proc)
             procs.remove(proc)
         g, h = figures["gateway"], figures["hello"]
-        log("\n== summary")
-        log(f"   paced {args.rate:.0f}/s: gateway p99 {g[0]['p99']:.1f} ms (target < 200), errors "
-            f"{g[0]['errors']}; hello p99 {h[0]['p99']:.1f} ms")
+        log(f"\n== summary ({server_desc}; {uptime()})")
+        log(f"   paced {args.rate:.0f}/s: gateway achieved {g[0]['throughput']:.0f} req/s, p99 {g[0]['p99']:.1f} ms "
+            f"(target < 200), errors {g[0]['errors']}; hello achieved {h[0]['throughput']:.0f} req/s, "
+            f"p99 {h[0]['p99']:.1f} ms")
         log(f"   saturation: gateway {g[1]['throughput']:.0f} req/s, hello {h[1]['throughput']:.0f} req/s, "
-            f"ratio gateway/hello {g[1]['throughput'] / h[1]['throughput']:.2f}")
+            f"ratio gateway/hello {g[1]['throughput'] / h[1]['throughput']:.2f} (same run, same load)")
         log(f"   p50 at saturation: gateway {g[1]['p50']:.1f} ms, hello {h[1]['p50']:.1f} ms")
         ok = g[0]["errors"] == 0 and g[0]["p99"] < 200
         log(f"   target (no errors, p99 < 200 ms at {args.rate:.0f}/s): {'met' if ok else 'NOT met'}")

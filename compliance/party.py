@@ -77,11 +77,15 @@ class PartyFacts:
     names: tuple[str, ...]
     country: str | None
     entity_type: str
+    date_of_birth: str | None = None
 
     def fingerprint(self) -> str:
         """SHA-256 of the facts screening depends on; changes when a name or country does."""
-        text = json.dumps({"names": list(self.names), "country": self.country,
-                           "type": self.entity_type}, sort_keys=True, ensure_ascii=False)
+        facts: dict[str, Any] = {"names": list(self.names), "country": self.country,
+                                 "type": self.entity_type}
+        if self.date_of_birth:  # only when known, so earlier fingerprints stay valid
+            facts["date_of_birth"] = self.date_of_birth
+        text = json.dumps(facts, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -93,11 +97,12 @@ def party_facts(session: Session, party: PartyLike) -> PartyFacts:
         kind = "entity"
     else:
         names = (row.full_name, row.full_name_latin or "")
-        # a person's nationality is not recorded; the employer's country says nothing of it
-        country = None
+        # the person's own nationality when recorded; the employer's country says nothing of it
+        country = row.nationality
         kind = "individual"
     clean = tuple(dict.fromkeys(n.strip() for n in names if n and n.strip()))
-    return PartyFacts(party_ref(row), clean, country, kind)
+    dob = row.date_of_birth if isinstance(row, Person) else None
+    return PartyFacts(party_ref(row), clean, country, kind, dob)
 
 
 def party_country(session: Session, party: PartyLike) -> str | None:

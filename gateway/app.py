@@ -57,7 +57,8 @@ def create_app(config: dict[str, Any] | None = None, *, db: Database | None = No
 
     from gateway import db as gateway_db
 
-    gateway_db.init_app(app, db or Database(cfg["DATABASE_URL"]), clock or SystemClock())
+    db = db or Database(cfg["DATABASE_URL"], ping_after_idle=cfg["DB_PING_AFTER_IDLE_SECONDS"])
+    gateway_db.init_app(app, db, clock or SystemClock())
     observability.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -60,11 +60,15 @@ def _parse(fmt: str, name: str, files: list[tuple[str, bytes]]):
 @compliance_cli.command("load-list")
 @click.option("--format", "fmt", required=True, type=click.Choice(["ofac", "un", "csv"]))
 @click.option("--name", default=None, help="list name (default OFAC-SDN / UN-SC; required for csv)")
+@click.option("--rescreen/--no-rescreen", "rescreen_after", default=True,
+              help="re-screen every party against the new version (default) or leave it to "
+                   "`compliance rescreen`")
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))
-def load_list_cmd(fmt: str, name: str | None, paths: tuple[Path, ...]) -> None:
+def load_list_cmd(fmt: str, name: str | None, rescreen_after: bool, paths: tuple[Path, ...]) -> None:
     """Load a watch-list version; a malformed file loads nothing, keeps the last good version
-    in force, is recorded as failed, and exits 1 naming the bad line."""
+    in force, is recorded as failed, and exits 1 naming the bad line. A new version re-screens
+    every party and opens cases for new hits only."""
     name = name or DEFAULT_NAMES.get(fmt)
     if not name:
         raise click.UsageError("--name is required for --format csv")
@@ -85,7 +89,11 @@ def load_list_cmd(fmt: str, name: str | None, paths: tuple[Path, ...]) -> None:
         outcome = load_list(session, snapshot, now, actor, fmt=fmt,
                             progress=lambda done, total: click.echo(f"  {done}/{total}"))
     click.echo(f"compliance load-list: {outcome}")
-    if outcome.outcome != "unchanged":
+    if outcome.outcome == "unchanged":
+        return
+    if rescreen_after:
+        _rescreen(force=False)
+    else:
         click.echo("run `flask --app wsgi compliance rescreen` to screen every party against it")
 
 
@@ -94,6 +102,10 @@ def load_list_cmd(fmt: str, name: str | None, paths: tuple[Path, ...]) -> None:
 def rescreen_cmd(force: bool) -> None:
     """Screen every organisation and person against the active list versions; open cases for
     new hits only."""
+    _rescreen(force)
+
+
+def _rescreen(force: bool) -> None:
     step = {"last": 0}
 
     def progress(done: int, total: int) -> None:

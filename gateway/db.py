@@ -1,14 +1,16 @@
 """The request's database session: one transaction per request.
 
 A request that ends with a status below 400 commits its session; anything else rolls back, so
-a failure leaves nothing half-written. Safe methods get a plain (reading) session; unsafe ones
-a writing one (``BEGIN IMMEDIATE`` on SQLite).
+a failure leaves nothing half-written. Safe methods get a read-only session (on PostgreSQL
+outside a transaction: no BEGIN/COMMIT round trips; a flush is refused); unsafe ones a writing
+one (``BEGIN IMMEDIATE`` on SQLite).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -28,8 +30,20 @@ def get_clock() -> Clock:
 
 def db_session() -> Session:
     if "db_session" not in g:
-        g.db_session = get_db().session(write=request.method not in SAFE_METHODS)
+        if request.method in SAFE_METHODS:
+            session = get_db().read_only_session()
+            event.listen(session, "before_flush", _refuse_writes)
+        else:
+            session = get_db().session(write=True)
+        g.db_session = session
     return g.db_session
+
+
+def _refuse_writes(session: Session, flush_context: Any, instances: Any) -> None:
+    """A GET, HEAD or OPTIONS request reads only: on PostgreSQL its session runs outside a
+    transaction, where a write would commit at once, whatever became of the request."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError(f"{request.method} {request.path} tried to write; reads only")
 
 
 def init_app(app: Flask, db: Database, clock: Clock) -> None:

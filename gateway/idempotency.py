@@ -18,12 +18,26 @@ from kernel.idempotency import claim_key, release_key, store_response
 HEADER = "Idempotency-Key"
 
 
+def _multipart_canonical() -> bytes:
+    """A multipart body by what it says, not how it is framed: every client picks a new random
+    boundary per attempt, so the raw bytes of a retried upload never match the first."""
+    fields = sorted((k, v) for k, vs in request.form.lists() for v in vs)
+    files = []
+    for name, upload in request.files.items(multi=True):
+        files.append((name, hashlib.sha256(upload.stream.read()).hexdigest()))
+        upload.stream.seek(0)
+    return json.dumps({"form": fields, "files": sorted(files)}, separators=(",", ":")).encode()
+
+
 def _fingerprint() -> str:
-    raw = request.get_data(cache=True)
-    try:
-        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
-        canonical = raw
+    if request.mimetype == "multipart/form-data":
+        canonical = _multipart_canonical()
+    else:
+        raw = request.get_data(cache=True)
+        try:
+            canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+        except ValueError:
+            canonical = raw
     return hashlib.sha256(request.path.encode() + b"\n" + canonical).hexdigest()
 
 

@@ -32,7 +32,7 @@ MODEL_MODULES = (
 #: database objects that live outside the models' metadata on purpose, because each exists on
 #: one database only: SQLite's FTS5 table for listing search and its shadow tables (migration
 #: 0006); PostgreSQL's side table of tsvectors for the same search, kept in step by a trigger
-#: (0011, which replaced 0010's stored column listings.search_vector)
+#: (0013, which replaced 0010's stored column listings.search_vector)
 UNMODELLED_TABLE_PREFIXES = ("listings_fts", "listing_search_vectors")
 UNMODELLED_COLUMNS: set[tuple[str, str]] = set()
 UNMODELLED_INDEXES = ("ix_listing_search_vectors_vector",)

@@ -5,6 +5,7 @@ Nothing is connected at import time: ``Database(url)`` builds the engine when as
 from __future__ import annotations
 
 import datetime as dt
+import time
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Iterator
@@ -158,16 +159,46 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str, **kw: Any) -> Engine:
+#: a pooled PostgreSQL connection idle longer than this is pinged before use (see make_engine)
+PING_AFTER_IDLE_SECONDS = 5  # seconds
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Test a pooled connection on checkout only if it sat idle ``idle_seconds`` or more.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip per request,
+    which on a busy machine costs more than the query it guards. A connection that was in use
+    a moment ago is alive or its failure shows at once: the statement raises a disconnect,
+    SQLAlchemy invalidates the whole pool, the request gets a 503 problem document and the next
+    one connects afresh. Only a connection that sat idle (through a database restart at night,
+    say) is pinged, so the first request after the quiet spell reconnects instead of failing.
+    """
+    from sqlalchemy import exc
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # fresh, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as err:
+            raise exc.DisconnectionError("the pooled connection is gone") from err  # the pool reconnects
+
+
+def make_engine(url: str, *, ping_after_idle: float | None = None, **kw: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    if url.startswith("postgresql"):
-        # a pooled connection may have died with a database restart: test it on checkout, so
-        # the first request after the restart reconnects instead of failing
-        kw.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kw)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif not kw.get("pool_pre_ping"):
+        # a pooled connection may have died with a database restart: see _ping_when_idle
+        _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS if ping_after_idle is None else ping_after_idle)
     return engine
 
 
@@ -193,6 +224,11 @@ class Database:
         self._read = sessionmaker(bind=target, expire_on_commit=False, **extra)
         write_bind = target.execution_options(sqlite_immediate=True) if bind is None else target
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False, **extra)
+        # reads outside a transaction on PostgreSQL (its default READ COMMITTED gives every
+        # statement its own snapshot either way): no BEGIN and COMMIT round trips per request
+        read_only_bind = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                          if bind is None and self.engine.dialect.name == "postgresql" else target)
+        self._read_only = sessionmaker(bind=read_only_bind, expire_on_commit=False, **extra)
 
     @property
     def dialect(self) -> str:
@@ -200,6 +236,11 @@ class Database:
 
     def session(self, write: bool = False) -> Session:
         return (self._write if write else self._read)()
+
+    def read_only_session(self) -> Session:
+        """A session for reading only (a GET request): on PostgreSQL its statements run outside
+        a transaction. Whoever uses it must not write (gateway/db.py refuses a flush)."""
+        return self._read_only()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -2,7 +2,8 @@
 
 Input (JSON on stdin): {"threshold": float, "cases": [{"query": str, "expected": id|null,
 "candidates": [{"id", "schema", "names"}]}]}. Output (JSON on stdout): per algorithm, per case,
-whether the expected entry scored >= threshold and whether anything did, plus seconds taken.
+whether the expected entry scored >= threshold, whether anything did, and the two best scores
+(for the tie count), plus seconds taken.
 """
 import json
 import sys
@@ -32,7 +33,8 @@ def main():
             scores = {c["id"]: algo.compare(query, entity(c["id"], c["schema"], c["names"]), config).score
                       for c in case["candidates"]}
             hit_ids = [cid for cid, s in scores.items() if s >= job["threshold"]]
-            rows.append({"expected_hit": case["expected"] in hit_ids, "any_hit": bool(hit_ids)})
+            rows.append({"expected_hit": case["expected"] in hit_ids, "any_hit": bool(hit_ids),
+                         "top2": sorted(scores.values(), reverse=True)[:2]})
         out[algo.NAME] = {"rows": rows, "seconds": time.perf_counter() - started}
     json.dump(out, sys.stdout)
 

@@ -23,6 +23,7 @@ from ..config import ComplianceConfig
 from ..party import (PartyFacts, PartyLike, PartyRef, Reason, party_columns, party_country,
                      party_facts, party_filter, party_ref, text_digest)
 from ..screening.model import Hit
+from ..screening.service import evidence_of
 from ..screening.models import ListEntryRecord, ListVersion, ScreeningRecord, WatchList
 from .errors import CaseAlreadyDecided, CaseNotFound, ReasonRequired
 from .models import TRANSITIONS, ScreeningCase, ScreeningCaseHit
@@ -77,11 +78,16 @@ def open_cases_for_screening(session: Session, facts: PartyFacts, record: Screen
     if not new:
         return None, 0
     severity = "block" if any(h.score.final_score >= block_at for h, _ in new) else "review"
+    evidence = evidence_of(json.loads(record.results))
+    summary = f"{len(new)} list hit(s), top score {new[0][0].score.final_score}"
+    if evidence["evidence"] == ["name"]:
+        # the officer sees at once that nothing but the name was compared
+        summary += "; name only (no country, date of birth or identifier to compare)"
     case = ScreeningCase(
         kind="screening", **party_columns(facts.ref), screening_record_id=record.id,
-        party_hash=facts.fingerprint(), severity=severity, status="open",
-        summary=f"{len(new)} list hit(s), top score {new[0][0].score.final_score}",
-        detail=json.dumps({"decision": decision}), opened_at=now, opened_by=actor)
+        party_hash=facts.fingerprint(), severity=severity, status="open", summary=summary,
+        detail=json.dumps({"decision": decision, **evidence}, ensure_ascii=False),
+        opened_at=now, opened_by=actor)
     session.add(case)
     session.flush()
     for hit, entry_hash in new:
@@ -96,6 +102,7 @@ def open_cases_for_screening(session: Session, facts: PartyFacts, record: Screen
                  data={"screening_record_id": record.id,
                        "list_versions": json.loads(record.list_versions),
                        "matcher_version": record.matcher_version,
+                       "evidence": evidence["evidence"], "review_from": evidence["review_from"],
                        "hits": [{"list": h.list_name, "version": h.list_version,
                                  "entry_id": h.entry_id, "entry_hash": eh,
                                  "score": str(h.score.final_score),

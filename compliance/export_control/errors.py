@@ -32,3 +32,9 @@ class RecordOutOfOrder(Conflict):
     """Records given in an order the rules forbid (a licence with no letter of intent...)."""
 
     code = "record_out_of_order"
+
+
+class DuplicateRecord(Conflict):
+    """The same record (an authority's certificate number...) was recorded before."""
+
+    code = "record_duplicate"

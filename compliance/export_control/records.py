@@ -15,7 +15,7 @@ from kernel.audit import record_event
 from kernel.errors import InvalidInput
 
 from ..config import ComplianceConfig
-from .errors import ClassificationRequired, RecordOutOfOrder
+from .errors import ClassificationRequired, DuplicateRecord, RecordOutOfOrder
 from .models import ContractRegistration, Licence, TechnologyContractCertification
 from .service import SubjectRef, current_classification
 
@@ -116,7 +116,22 @@ def record_registration(session: Session, subject: SubjectRef, direction: str, c
 def record_certification(session: Session, contract_ref: str, *, certificate_number: str,
                          authority: str, certified_on: dt.date, now: dt.datetime,
                          actor: str) -> TechnologyContractCertification:
-    """Record a technology contract certification (the VAT exemption's evidence)."""
+    """Record a technology contract certification (the VAT exemption's evidence). An
+    authority's certificate number is recorded once (``DuplicateRecord``)."""
+    contract_ref, certificate_number, authority = (
+        contract_ref.strip(), certificate_number.strip(), authority.strip())
+    for name, value in (("contract_ref", contract_ref), ("certificate_number", certificate_number),
+                        ("authority", authority)):
+        if not value:
+            raise InvalidInput(f"{name} is required", field=name)
+    earlier = session.execute(select(TechnologyContractCertification).where(
+        TechnologyContractCertification.authority == authority,
+        TechnologyContractCertification.certificate_number == certificate_number)
+    ).scalar_one_or_none()
+    if earlier is not None:
+        raise DuplicateRecord(f"certificate {certificate_number} of {authority} was recorded "
+                              f"already (for contract {earlier.contract_ref})",
+                              field="certificate_number")
     row = TechnologyContractCertification(
         contract_ref=contract_ref, certificate_number=certificate_number, authority=authority,
         certified_on=certified_on, vat_exempt=True, recorded_at=now, recorded_by=actor)

@@ -2,9 +2,10 @@
 
 Blocking keys of a name (over all its forms): its tokens, each token with one letter deleted
 (so one typo still shares a key), the character trigrams of its joined form (padded, so short
-names have keys too) and its consonant skeleton. A query collects the
-names sharing keys with it (tokens and skeletons count double) and scores only the best
-``max_candidates`` of them; keys carried by more than ``stop_share`` of all names (pinyin
+names have keys too), its consonant skeleton and its spelling-folded joined form. A query
+collects the names sharing keys with it (tokens, skeletons and folded names count double, three
+times when carried by at most ``RARE`` names) and scores only the best ``max_candidates`` of
+them; keys carried by more than ``stop_share`` of all names (pinyin
 syllables, "trading") are skipped as too common to choose by, unless the query has nothing
 else. How many names a query scored is reported on its result (``candidates_scored``), not
 kept here, so one index can serve many threads or forked processes read-only.
@@ -22,6 +23,8 @@ from .normalise import NameForm, name_forms
 #: keys carried by more than this share of names are too common to block on
 STOP_SHARE = 0.005
 STOP_MIN = 400
+#: strong keys carried by at most this many names count three times, not twice
+RARE = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +45,15 @@ def blocking_keys(forms: Iterable[NameForm]) -> tuple[set[str], set[str]]:
         strong.update("t" + t for t in form.tokens if len(t) > 1)
         # one-deletion neighbourhood (SymSpell): a token and its one-typo variant share a key
         for t in form.tokens:
-            if 4 <= len(t) <= 14:
-                strong.update("d" + t[:i] + t[i + 1:] for i in range(len(t)))
-                strong.add("d" + t)
+            if 3 <= len(t) <= 14:
+                strong.add("d" + t)  # a three-letter token meets its four-letter typos too
+                if len(t) >= 4:
+                    strong.update("d" + t[:i] + t[i + 1:] for i in range(len(t)))
         if len(form.skeleton) >= 3:
             strong.add("s" + form.skeleton)
+        # the whole name with transliteration letter choices folded and spaces gone: "Li Chen
+        # Fu" meets 李辰富, "Wexjasoka" meets ВЕКСДЖАСОКА, whatever the other keys say
+        strong.add("f" + form.folded)
         padded = f" {form.joined} "
         weak.update("g" + padded[i:i + 3] for i in range(len(padded) - 2))
     return strong, weak
@@ -127,6 +134,8 @@ class ScreeningIndex:
             usable = sorted(postings, key=lambda pw: len(pw[0]))[:3]
         counts: Counter[int] = Counter()
         for ids, times in usable:
+            if times == 2 and len(ids) <= RARE:
+                times = 3  # a rare strong key (a one-typo neighbour, a folded name) says more
             for _ in range(times):
                 counts.update(ids)
         # most_common breaks ties by first insertion, which follows the sorted keys and the

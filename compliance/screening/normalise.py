@@ -23,12 +23,14 @@ _CJK_TRIM = " \t\u3000()（）.,-"
 
 @dataclass(frozen=True, slots=True)
 class NameForm:
-    """One Latin spelling of a name: tokens, the tokens joined, and a phonetic skeleton."""
+    """One Latin spelling of a name: tokens, the tokens joined, a phonetic skeleton (blocking)
+    and the joined form with transliteration letter choices folded (``spelling_fold``)."""
 
     text: str  # tokens joined by single spaces
     tokens: tuple[str, ...]
     joined: str  # tokens joined with no space ("hua wei" and "huawei" agree here)
     skeleton: str  # consonant skeleton (see ``skeleton``)
+    folded: str  # spelling_fold(joined), computed once here rather than per compared pair
 
 
 def fold(text: str) -> str:
@@ -121,7 +123,7 @@ _FOLD_PAIRS = (("dzh", "j"), ("zh", "j"), ("kh", "h"), ("ph", "f"), ("ck", "k"),
 
 def spelling_fold(joined: str) -> str:
     """Fold spellings that transliteration systems disagree on (x/ks, c/k, w/v, zh/j, y/i),
-    keeping vowels: the phonetic measure compares these."""
+    keeping vowels: the ``spelling`` measure and token similarity compare these."""
     for old, new in _FOLD_PAIRS:
         joined = joined.replace(old, new)
     return joined
@@ -129,7 +131,7 @@ def spelling_fold(joined: str) -> str:
 
 def _form(tokens: tuple[str, ...]) -> NameForm:
     joined = "".join(tokens)
-    return NameForm(" ".join(tokens), tokens, joined, skeleton(joined))
+    return NameForm(" ".join(tokens), tokens, joined, skeleton(joined), spelling_fold(joined))
 
 
 @lru_cache(maxsize=131072)
@@ -147,7 +149,10 @@ def name_forms(name: str, strip_legal: bool | None = None) -> tuple[NameForm, ..
         raws.append((folded, False))
     forms: dict[tuple[str, ...], NameForm] = {}
     for raw, strip in raws:
-        for spelling in transliterate(raw):
+        spellings = transliterate(raw)
+        # "Jong-un" is also "Jongun": given names are hyphenated, joined or split
+        spellings += [s.replace("-", "") for s in spellings if "-" in s]
+        for spelling in spellings:
             tokens = _latin_tokens(spelling)
             if strip:
                 tokens = strip_legal_tokens(tokens)

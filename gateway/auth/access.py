@@ -52,6 +52,7 @@ def current_principal(optional: bool = False) -> Principal | None:
         if user is None:
             raise Unauthenticated("the token is unknown, expired or revoked")
         principal = _principal_of(user, "token")
+        g.principal_user = user  # held, so the session's (weak) identity map keeps it for get()
     elif "uid" in web_session:
         user = db_session().get(User, web_session["uid"])
         if user is not None and user.active:

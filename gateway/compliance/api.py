@@ -14,14 +14,15 @@ from compliance.cases.models import ScreeningCase
 from compliance.cases.service import clear_case, confirm_case, get_case, party_clearance
 from compliance.config import ComplianceConfig
 from compliance.export_control.models import Classification
-from compliance.export_control.records import record_licence, record_registration
+from compliance.export_control.records import (record_certification, record_licence,
+                                               record_registration)
 from compliance.export_control.service import SubjectRef, classify
 from gateway.listings.links import apply_classification
 from compliance.party import party_facts, ref_of_row
 from compliance.payments.service import record_tax_filing
 from compliance.screening.models import (ListEntryRecord, ListVersion, ScreeningRecord,
                                          WatchList)
-from compliance.screening.service import screen_party
+from compliance.screening.service import evidence_of, screen_party
 from gateway.auth.access import allow, require_principal
 from gateway.db import db_session, get_clock
 from gateway.idempotency import idempotent
@@ -30,7 +31,7 @@ from kernel.errors import NotFound, PermissionDenied
 from kernel.parties import Organisation
 
 from .schemas import (CaseDetailSchema, CaseFilterArgs, CaseListSchema, CaseSchema,
-                      ClassificationArgs, ClassificationFilterArgs, ClassificationListSchema,
+                      CertificationArgs, CertificationSchema, ClassificationArgs, ClassificationFilterArgs, ClassificationListSchema,
                       ClassificationSchema, ClearanceSchema, DecisionArgs, LicenceArgs,
                       LicenceSchema, RegistrationArgs, RegistrationSchema, ScreeningArgs,
                       ScreeningSchema, TaxFilingArgs, TaxFilingSchema)
@@ -144,6 +145,7 @@ class Screenings(MethodView):
         return {"id": rec.id, "decision": rec.decision, "top_score": str(rec.top_score),
                 "hits": json.loads(rec.hits), "list_versions": json.loads(rec.list_versions),
                 "matcher_version": rec.matcher_version,
+                **evidence_of(json.loads(rec.results)),
                 "case_id": outcome.case.id if outcome.case else None, "new_hits": outcome.new_hits}
 
 
@@ -226,6 +228,20 @@ class Registrations(MethodView):
         return record_registration(db_session(), subject, direction, contract_ref,
                                    now=get_clock().now(), actor=principal.actor, config=_config(),
                                    **args)
+
+
+@blp.route("/certifications")
+class Certifications(MethodView):
+    @allow(*OFFICERS)
+    @idempotent
+    @blp.arguments(CertificationArgs)
+    @blp.response(201, CertificationSchema)
+    def post(self, args: dict[str, Any]) -> Any:
+        """Record a technology contract certification by the science and technology authorities
+        (the VAT exemption's evidence; not the contract registration)."""
+        principal = require_principal()
+        return record_certification(db_session(), args.pop("contract_ref"), now=get_clock().now(),
+                                    actor=principal.actor, **args)
 
 
 @blp.route("/tax-filings")

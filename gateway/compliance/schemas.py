@@ -78,6 +78,12 @@ class ScreeningSchema(Schema):
     hits = fields.List(fields.Dict())
     list_versions = fields.List(fields.List(fields.String()))
     matcher_version = fields.String()
+    evidence = fields.List(fields.String(), metadata={
+        "description": "what the decision rests on: name, plus country / date_of_birth / "
+                       "identifier when given"})
+    review_from = fields.String(allow_none=True, metadata={
+        "description": "the score reviewed from (lower for individuals screened on the name alone)"})
+    explanation = fields.List(fields.String())
     case_id = fields.Integer(allow_none=True)
     new_hits = fields.Integer()
 
@@ -204,3 +210,19 @@ class TaxFilingSchema(Schema):
     filing_number = fields.String()
     authority = fields.String()
     filed_on = fields.Date()
+
+
+class CertificationArgs(Schema):
+    contract_ref = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    certificate_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    authority = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    certified_on = fields.Date(required=True)
+
+
+class CertificationSchema(Schema):
+    id = fields.Integer()
+    contract_ref = fields.String()
+    certificate_number = fields.String()
+    authority = fields.String()
+    certified_on = fields.Date()
+    vat_exempt = fields.Boolean()

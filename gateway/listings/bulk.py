@@ -45,7 +45,15 @@ _ROW_SCHEMA = ImportRowSchema()
 
 def rows_from_csv(data: str) -> list[dict[str, Any]]:
     """CSV text -> row objects shaped like the JSON form (lists split, prices as money)."""
-    reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff"), newline=""))
+    try:
+        return _read_csv_rows(reader)
+    except csv.Error as exc:  # e.g. a quote left open, a bare carriage return inside a cell
+        raise ImportRejected(f"the CSV cannot be read at line {reader.line_num}: {exc}",
+                             errors={"file": [f"line {reader.line_num}: {exc}"]}) from None
+
+
+def _read_csv_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     unknown = sorted(set(reader.fieldnames or ()) - set(CSV_COLUMNS))
     if not reader.fieldnames or unknown:
         raise ImportRejected("the CSV header is missing or has unknown columns",

@@ -1,12 +1,15 @@
 """Sub-centres and organisations (the parties), with scope per role."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from gateway.auth.access import AUTHENTICATED, allow, require_principal
 from gateway.auth.principal import Principal
@@ -40,12 +43,31 @@ class SubCentreListSchema(Schema):
     items = fields.List(fields.Nested(SubCentreSchema))
 
 
+def _partial_date(text: str) -> None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` naming a real day, not in the future."""
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        raise ValidationError("YYYY, YYYY-MM or YYYY-MM-DD")
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    try:
+        day = dt.date(*parts[:3])
+    except ValueError:
+        raise ValidationError("not a real date") from None
+    if day > get_clock().now().date() or day.year < 1900:
+        raise ValidationError("a date of birth between 1900 and today")
+
+
 class PersonSchema(Schema):
     id = fields.Integer(dump_only=True)
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     full_name_latin = fields.String(load_default=None, validate=validate.Length(max=200))
     role = fields.String(required=True, validate=validate.Length(min=1, max=64))
     email = fields.Email(load_default=None)
+    nationality = fields.String(load_default=None, allow_none=True, validate=ISO2,
+                                metadata={"description": "ISO 3166 alpha-2, as the person's "
+                                                         "documents give it (screening uses it)"})
+    date_of_birth = fields.String(load_default=None, allow_none=True, validate=_partial_date,
+                                  metadata={"description": "YYYY, YYYY-MM or YYYY-MM-DD, as "
+                                                           "precise as known"})
 
 
 class OrganisationSchema(Schema):
@@ -110,7 +132,7 @@ class Organisations(MethodView):
     def get(self, page: dict[str, Any]) -> dict[str, Any]:
         """Organisations in the caller's scope."""
         principal = require_principal()
-        stmt = select(Organisation)
+        stmt = select(Organisation).options(selectinload(Organisation.people))  # one query, not one per row
         if principal.role == "subcentre_staff":
             stmt = stmt.where(Organisation.subcentre_id == principal.subcentre_id)
         elif principal.role in ("buyer", "seller"):

@@ -16,19 +16,16 @@ from gateway.db import db_session, get_clock
 from gateway.idempotency import idempotent
 from gateway.pagination import paginate
 from gateway.reconciliation.source import get_config, get_source
+from gateway.reconciliation.upload import bank_account, upload_statement
 from gateway.schemas import MoneyField, PageArgs, PageSchema
-from kernel.errors import InvalidInput, NotFound
-from kernel.money import parse_amount
+from kernel.errors import InvalidInput
 from settlement.reconciliation.exceptions import (
     manual_match, split_line, unmatch, unmatch_exception, view, write_off,
 )
-from settlement.reconciliation.importer import import_statement
-from settlement.reconciliation.matching.engine import match_statements
 from settlement.reconciliation.matching.references import compact
 from settlement.reconciliation.models import (
     EXCEPTION_KINDS, EXCEPTION_STATUSES, BankAccount, Match, ReconException,
 )
-from settlement.reconciliation.posting import post_matches
 from settlement.reconciliation.report import build_report, parse_period, report_csv
 
 blp = Blueprint("reconciliation", __name__, url_prefix="/api/v1/reconciliation",
@@ -149,18 +146,6 @@ def _principal_actor() -> str:
     return require_principal().actor
 
 
-def bank_account(session: Any, account: str, currency: str | None) -> BankAccount:
-    stmt = select(BankAccount).where(BankAccount.identifier == compact(account))
-    if currency:
-        stmt = stmt.where(BankAccount.currency == currency.upper())
-    found = session.execute(stmt).scalars().all()
-    if len(found) != 1:
-        raise NotFound(f"{len(found)} bank accounts match {account}"
-                       + (f" in {currency}" if currency else "") + "; give the currency"
-                       if found else f"no bank account {account}", field="account")
-    return found[0]
-
-
 @blp.route("/statements")
 class Statements(MethodView):
     @allow(*FINANCE)
@@ -173,28 +158,10 @@ class Statements(MethodView):
         upload = request.files.get("file")
         if upload is None:
             raise InvalidInput("upload the statement as the multipart field 'file'", field="file")
-        data = upload.read()
-        fmt = args["format"] or ("camt053" if data.lstrip()[:1] == b"<" else "csv")
-        session = db_session()
-        now = get_clock().now()
-        actor = _principal_actor()
-        cfg = get_config()
-        opening = closing = None
-        if fmt == "csv" and args["account"] and (args["opening_balance"]
-                                                 or args["closing_balance"]):
-            ccy = bank_account(session, args["account"], None).currency
-            opening = (parse_amount(args["opening_balance"], ccy, "opening_balance")
-                       if args["opening_balance"] else None)
-            closing = (parse_amount(args["closing_balance"], ccy, "closing_balance")
-                       if args["closing_balance"] else None)
-        result = import_statement(session, data, fmt, profile=args["profile"],
-                                  account=args["account"], opening_balance=opening,
-                                  closing_balance=closing, at=now, actor=actor, config=cfg)
-        source = get_source()
-        summary = match_statements(session, source, at=now, actor=actor, config=cfg)
-        post_matches(session, source, at=now, actor=actor)
-        return {"statement_ids": list(result.statement_ids), "line_count": result.line_count,
-                "source_format": result.source_format, "matching": summary.as_dict()}
+        return upload_statement(db_session(), upload.read(), actor=_principal_actor(),
+                                fmt=args["format"], profile=args["profile"],
+                                account=args["account"], opening_balance=args["opening_balance"],
+                                closing_balance=args["closing_balance"]).as_dict()
 
 
 @blp.route("/exceptions")

@@ -57,6 +57,10 @@ class InstructionSchema(Schema):
     payer_org_id = fields.Integer()
     payee_org_id = fields.Integer()
     gross = MoneyField()
+    deposit = MoneyField(metadata={"description": "the buyer's deposit applied: the pay-in "
+                                                  "is the gross less it"})
+    deposit_booked = MoneyField(allow_none=True, metadata={
+        "description": "the deposit in the pay-in currency (at the mid rate)"})
     payin = MoneyField(allow_none=True)
     payout = MoneyField(allow_none=True)
     payin_rate = DecimalString(allow_none=True)

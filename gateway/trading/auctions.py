@@ -15,6 +15,9 @@ Rules (DECISIONS.md, FORMATS.md):
   fixed-price listing's intending buyers may bid;
 - a bid within the last ``snipe_window_minutes`` moves the end to the bid time +
   ``snipe_extension_minutes`` (N = M = 5 by default); extensions chain;
+- a refused bid is stored with its reason, amount and time (``bid``: in a transaction of its
+  own, since the refused bid's own rolls back); the seller's sub-centre reads the refusals
+  beside the accepted bids after the close (``refusal_log``);
 - at the close the highest bid wins if it reaches the hidden reserve: the deal is struck, the
   winner's deposit is applied to the price and the others are released; otherwise the auction
   fails, every deposit is released and the listing goes back to ``published``.
@@ -33,6 +36,8 @@ from compliance.gates import PartyRef, party_clearance
 from gateway.listings import lifecycle
 from gateway.listings.models import Listing
 from kernel.audit import record_event
+from kernel.db import Database
+from kernel.faults import failure_point
 from kernel.money import from_minor, to_minor
 
 from . import deals, deposits
@@ -43,7 +48,7 @@ from .errors import (
     TradingConflict,
     TradingNotFound,
 )
-from .models import Auction, AuctionParticipant, Bid
+from .models import Auction, AuctionParticipant, Bid, BidRefusal
 
 DEFAULT_SNIPE_MINUTES = 5
 
@@ -85,6 +90,9 @@ def create_auction(session: Session, listing: Listing, *, starts_at: dt.datetime
         raise InvalidTrading("the minimum increment must be positive", field="increment")
     if to_minor(deposit) < 0:
         raise InvalidTrading("the deposit cannot be negative", field="deposit")
+    if to_minor(deposit) >= to_minor(start):
+        # the winner's deposit is applied to the price: something must be left to pay
+        raise InvalidTrading("the deposit must be below the starting price", field="deposit")
     if reserve is not None and to_minor(reserve) < to_minor(start):
         raise InvalidTrading("the reserve is below the starting price", field="reserve")
     if ends_at <= starts_at or ends_at <= now:
@@ -155,6 +163,7 @@ def register(session: Session, auction_id: int, org_id: int, *, now: dt.datetime
     if auction.deposit_minor > 0:
         hold_id = deposits.hold_deposit(session, org_id, auction.deposit, key=f"auction:{auction.id}:{org_id}",
                                         until=auction.ends_at, at=now, actor=actor)
+        failure_point("trading.registration.hold_placed")  # the hold written, no participant yet
     p = AuctionParticipant(auction_id=auction.id, org_id=org_id, hold_id=hold_id,
                            state="registered", registered_at=now)
     session.add(p)
@@ -213,6 +222,7 @@ def place_bid(session: Session, auction_id: int, org_id: int, amount: Money, *,
               ends_at_after=auction.ends_at)
     session.add(bid)
     session.flush()
+    failure_point("trading.bid.inserted")  # the bid row written; the auction and audit not yet
     auction.high_bid_id, auction.high_minor = bid.id, minor
     session.flush()
     record_event(session, actor=actor, action="trading.bid_placed", entity_type="auction",
@@ -220,6 +230,36 @@ def place_bid(session: Session, auction_id: int, org_id: int, amount: Money, *,
                  after={"bid_id": bid.id, "seq": bid.seq, "org_id": org_id, "amount": amount,
                         "ends_at": auction.ends_at, "extended": extended})
     return bid
+
+
+def bid(db: Database, session: Session, auction_id: int, org_id: int, amount: Money, *,
+        now: dt.datetime, actor: str) -> Bid:
+    """``place_bid`` in the caller's session, keeping a record of a refusal: the refused bid's
+    work is rolled back in ``session`` and the refusal (reason, amount, time) is stored and
+    audited in a transaction of its own, then ``BidRefused`` is raised as before. What the HTTP
+    API (and any other front end) calls."""
+    try:
+        return place_bid(session, auction_id, org_id, amount, now=now, actor=actor)
+    except BidRefused as refusal:
+        session.rollback()  # ends the writing transaction (SQLite's writer lock) before the log
+        with db.transaction() as log:
+            log_refusal(log, auction_id, org_id, amount, refusal, now=now, actor=actor)
+        raise
+
+
+def log_refusal(session: Session, auction_id: int, org_id: int, amount: Money,
+                refusal: BidRefused, *, now: dt.datetime, actor: str) -> BidRefusal:
+    """Store one refused bid with its audit event (in the caller's transaction)."""
+    row = BidRefusal(auction_id=auction_id, bidder_org_id=org_id, amount_minor=to_minor(amount),
+                     currency=amount.currency.code, reason=refusal.reason,
+                     detail=refusal.detail[:300], attempted_at=now, attempted_by=actor)
+    session.add(row)
+    session.flush()
+    record_event(session, actor=actor, action="trading.bid_refused", entity_type="auction",
+                 entity_id=auction_id, at=now,
+                 after={"refusal_id": row.id, "org_id": org_id, "amount": amount,
+                        "reason": refusal.reason})
+    return row
 
 
 @dataclass(frozen=True)
@@ -320,6 +360,17 @@ def buyer_view(session: Session, auction: Auction, org_id: int | None) -> dict[s
         "leading": high is not None and org_id is not None and high.bidder_org_id == org_id,
         "my_bids": [{"seq": b.seq, "amount": b.amount, "placed_at": b.placed_at} for b in own],
     }
+
+
+def refusal_log(session: Session, auction: Auction,
+                org_id: int | None = None) -> list[dict[str, Any]]:
+    """The refused bids (all, or one bidder's), in the order they came."""
+    q = select(BidRefusal).where(BidRefusal.auction_id == auction.id)
+    if org_id is not None:
+        q = q.where(BidRefusal.bidder_org_id == org_id)
+    return [{"bidder_org_id": r.bidder_org_id, "amount": r.amount, "reason": r.reason,
+             "detail": r.detail, "attempted_at": r.attempted_at}
+            for r in session.execute(q.order_by(BidRefusal.attempted_at, BidRefusal.id)).scalars()]
 
 
 def bid_log(session: Session, auction: Auction) -> list[dict[str, Any]]:

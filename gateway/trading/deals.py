@@ -3,7 +3,8 @@
 ``strike_deal`` checks compliance (party clearance of buyer and seller, the deal gate of the
 listing's classification), records the deal, moves the listing to ``deal_struck``, creates the
 settlement plan from the deal's terms (``DealTerms`` -> ``create_plan``, which takes the FX rate
-locks) and reports the deal to the shared core through the outbox -- all in the caller's
+locks; ``deal_currencies`` says who pays and is paid in what, and a deposit applied reduces the
+upfront payment) and reports the deal to the shared core through the outbox -- all in the caller's
 transaction, so either all of it happens or none. ``sign_contract`` records the contract's
 signing date and its registration deadline (signing + 60 days).
 """
@@ -102,6 +103,20 @@ def _schedule(price: Money, terms: dict[str, Any], on: dt.date) -> Schedule:
     return Schedule(upfront=price, upfront_due_on=on + dt.timedelta(days=days))
 
 
+def deal_currencies(buyer: Organisation, seller: Organisation, contract_currency: str,
+                    terms: dict[str, Any], config: PlanConfig) -> tuple[str, str]:
+    """The pay-in and payout currencies of a deal: as its terms name them (a negotiated
+    offer may), else a domestic party (in the exchange's home country) pays in / is paid out
+    in the home currency (CNY) and an overseas party in the contract currency (the listing's).
+    The plan then locks the contract -> pay-in and contract -> payout rates at deal time."""
+    def own(org: Organisation) -> str:
+        return config.home_currency if org.country == config.home_country else contract_currency
+
+    payin = str(terms.get("payin_currency") or own(buyer)).upper()
+    payout = str(terms.get("payout_currency") or own(seller)).upper()
+    return payin, payout
+
+
 def strike_deal(session: Session, listing: Listing, *, buyer_org_id: int, price: Money,
                 channel: str, source_id: int, now: dt.datetime, actor: str,
                 terms: dict[str, Any] | None = None, deposit_applied: Money | None = None,
@@ -116,7 +131,13 @@ def strike_deal(session: Session, listing: Listing, *, buyer_org_id: int, price:
     if problems:
         raise DealRefused("compliance does not allow this deal now", reasons=problems)
     seller = session.get(Organisation, listing.seller_id)
+    buyer = session.get(Organisation, buyer_org_id)
+    if buyer is None or seller is None:
+        raise InvalidTrading(f"no organisation {buyer_org_id if buyer is None else listing.seller_id}",
+                             field="buyer_org_id")
     ccy = price.currency.code
+    config = _plan_config()
+    payin, payout = deal_currencies(buyer, seller, ccy, terms, config)
     deal = Deal(
         reference=_next_reference(session, now.year), listing_id=listing.id, channel=channel,
         source_id=source_id, state="struck", buyer_org_id=buyer_org_id,
@@ -134,15 +155,15 @@ def strike_deal(session: Session, listing: Listing, *, buyer_org_id: int, price:
         deal_id=deal.id, deal_ref=deal.reference, direction=Direction(listing.direction),
         buyer_org_id=buyer_org_id, seller_org_id=listing.seller_id,
         subcentre_id=listing.subcentre_id, contract_currency=ccy,
-        payin_currency=terms.get("payin_currency", ccy),
-        payout_currency=terms.get("payout_currency", ccy), price=price,
+        payin_currency=payin, payout_currency=payout, price=price,
         schedule=_schedule(price, terms, now.date()),
+        deposit_applied=deposit_applied if deal.deposit_applied_minor else None,
         transaction_type=_TAX_TYPES[deal.transaction_type],
-        payee_tax_residency=(seller.tax_residency if seller and seller.tax_residency else "CN"),
+        payee_tax_residency=seller.tax_residency or config.home_country,
         contract_ref=deal.reference,
         notes={"channel": channel, "listing": listing.reference,
                "deposit_applied": str(from_minor(deal.deposit_applied_minor, ccy).amount)})
-    plan = create_plan(session, deal_terms, now=now, actor=actor, config=_plan_config())
+    plan = create_plan(session, deal_terms, now=now, actor=actor, config=config)
     deal.plan_id = plan.id
     if signed_on is not None:
         _sign(deal, signed_on)
@@ -157,7 +178,9 @@ def strike_deal(session: Session, listing: Listing, *, buyer_org_id: int, price:
     record_event(session, actor=actor, action="trading.deal_struck", entity_type="deal",
                  entity_id=deal.id, at=now,
                  after={"reference": deal.reference, "listing_id": listing.id, "channel": channel,
-                        "buyer_org_id": buyer_org_id, "price": price, "plan_id": plan.id})
+                        "buyer_org_id": buyer_org_id, "price": price, "plan_id": plan.id,
+                        "payin_currency": payin, "payout_currency": payout,
+                        "deposit_applied": deposit_applied})
     return deal
 
 

@@ -74,6 +74,8 @@ def open_notice(session: Session, listing: Listing, *, deposit: Money, increment
                              field="deposit")
     if to_minor(increment) <= 0 or to_minor(deposit) < 0:
         raise InvalidTrading("a positive increment and a deposit of zero or more", field="increment")
+    if to_minor(deposit) >= to_minor(price):
+        raise InvalidTrading("the deposit must be below the listed price", field="deposit")
     if threshold < 2:
         raise InvalidTrading("an auction needs at least two buyers", field="threshold")
     sc = session.get(SubCentre, listing.subcentre_id)

@@ -210,8 +210,15 @@ def _territory_ok(demand: Demand, listing: Listing) -> bool:
 def matches_for_demand(session: Session, demand: Demand, *, on: dt.date,
                        limit: int = 20) -> list[tuple[Listing, Match]]:
     """Published listings of the demand's direction whose territory covers one of the
-    demand's countries (all when the demand names none), best first."""
-    listings = {x.id: x for x in _candidates(session, demand.direction) if _territory_ok(demand, x)}
+    demand's countries (all when the demand names none), best first; none for a closed
+    demand, and never a listing its buyer passed on."""
+    if demand.state != "open":
+        return []
+    from .demands import passed_listing_ids
+
+    passed = passed_listing_ids(session, demand.org_id)
+    listings = {x.id: x for x in _candidates(session, demand.direction)
+                if _territory_ok(demand, x) and x.id not in passed}
     ranked = score_candidates(query_of(demand), [doc_of(x) for x in listings.values()],
                               db_converter(session, on))
     return [(listings[m.doc_id], m) for m in ranked[:limit]]
@@ -220,13 +227,18 @@ def matches_for_demand(session: Session, demand: Demand, *, on: dt.date,
 def demands_for_listing(session: Session, listing: Listing, *, on: dt.date,
                         limit: int = 20) -> list[tuple[Demand, Match]]:
     """The open demands this listing matches, best first (its score within each demand's
-    candidate set, so the text part is comparable to what the buyer would see)."""
+    candidate set, so the text part is comparable to what the buyer would see); a demand
+    whose buyer passed on the listing carries the reason in ``notes["passed"]``."""
     pool = _candidates(session, listing.direction)
     if listing.id not in {x.id for x in pool}:
         pool.append(listing)
     docs = [doc_of(x) for x in pool]
     index = Bm25(docs)
     conv = db_converter(session, on)
+    from .models import ListingPass
+
+    passed = dict(session.execute(select(ListingPass.org_id, ListingPass.reason).where(
+        ListingPass.listing_id == listing.id)).all())
     out = []
     for demand in session.execute(select(Demand).where(
             Demand.state == "open", Demand.direction == listing.direction).order_by(Demand.id)).scalars():
@@ -234,6 +246,8 @@ def demands_for_listing(session: Session, listing: Listing, *, on: dt.date,
             continue
         ranked = score_candidates(query_of(demand), docs, conv, index)
         mine = next(m for m in ranked if m.doc_id == listing.id)
+        if demand.org_id in passed:  # the buyer was shown it and said why not
+            mine.notes["passed"] = passed[demand.org_id]
         out.append((demand, mine))
     out.sort(key=lambda p: (-p[1].score, p[0].id))
     return out[:limit]

@@ -1,5 +1,6 @@
 """Trading tables: auctions (participants with their deposit holds, bids), negotiations (offers),
-fixed-price notices (intents), the working-day calendar, and the deals every mode ends in.
+fixed-price notices (intents), the working-day calendar, the deals every mode ends in, buyers'
+demands, refused bids and the reasons buyers give for passing on a listing.
 
 Money is integer minor units; each table's rows share one ``currency`` column. Invariants the
 database can hold are constraints: a bid's sequence is unique per auction, one participant row
@@ -24,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kernel.db import Base, MoneyField, UTCDateTime, currency_column, minor_column
+
+from .errors import BID_REFUSALS
 
 AUCTION_STATES = ("open", "won", "failed", "cancelled")
 PARTICIPANT_STATES = ("registered", "released", "applied")
@@ -304,6 +307,7 @@ class Deal(Base):
     price = MoneyField("price", currency_attr="currency")
     #: the deposit applied to the price (auction and fixed-price deals)
     deposit_applied_minor: Mapped[int] = minor_column(default=0)
+    deposit_applied = MoneyField("deposit_applied", currency_attr="currency")
     transaction_type: Mapped[str] = mapped_column(String(32))
     territory: Mapped[list[str]] = mapped_column(JSON)
     payment_terms: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -316,6 +320,9 @@ class Deal(Base):
 
 
 DEMAND_STATES = ("open", "closed")
+#: why a buyer passes on a listing it was shown (FORMATS.md: what tells staff what to fix)
+PASS_REASONS = ("too_early_stage", "benefit_unclear", "commercial_route_unclear",
+                "description_unclear", "price", "other")
 
 
 class Demand(Base):
@@ -329,6 +336,7 @@ class Demand(Base):
         CheckConstraint("direction IN ('inbound', 'outbound')", name="direction_known"),
         CheckConstraint("trl_min IS NULL OR trl_min BETWEEN 1 AND 9", name="trl_1_to_9"),
         CheckConstraint("budget_minor IS NULL OR budget_minor > 0", name="budget_positive"),
+        CheckConstraint("(state = 'closed') = (closed_at IS NOT NULL)", name="closed_when"),
         Index("ix_trading_demands_state_direction", "state", "direction"),
     )
 
@@ -347,3 +355,50 @@ class Demand(Base):
     territory: Mapped[list[str]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: set when its buyer closed it (found, or no longer needed): it matches nothing any more
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    close_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class BidRefusal(Base):
+    """A bid that was refused, with the reason (one of ``errors.BID_REFUSALS``), when and for
+    how much: the seller's sub-centre reads them beside the accepted bids after the close.
+    Written in a transaction of its own, since the refused bid's own transaction rolls back."""
+
+    __tablename__ = "trading_bid_refusals"
+    __table_args__ = (
+        CheckConstraint(_one_of("reason", BID_REFUSALS), name="reason_known"),
+        Index("ix_trading_bid_refusals_auction_at", "auction_id", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    auction_id: Mapped[int] = mapped_column(ForeignKey("trading_auctions.id", ondelete="CASCADE"))
+    bidder_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    amount_minor: Mapped[int] = minor_column()
+    currency: Mapped[str] = currency_column()
+    amount = MoneyField("amount", currency_attr="currency")
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(300))
+    attempted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempted_by: Mapped[str] = mapped_column(String(64))
+
+
+class ListingPass(Base):
+    """A buyer passed on a listing it was shown (a demand's match, or the catalogue), saying
+    why; the listing's sub-centre reads the reasons. One per buyer and listing (a second pass
+    replaces the reason)."""
+
+    __tablename__ = "trading_listing_passes"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "org_id"),
+        CheckConstraint(_one_of("reason", PASS_REASONS), name="reason_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    demand_id: Mapped[int | None] = mapped_column(ForeignKey("trading_demands.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    passed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    passed_by: Mapped[str] = mapped_column(String(64))

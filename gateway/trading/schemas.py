@@ -5,6 +5,8 @@ from marshmallow import Schema, fields, validate
 
 from gateway.schemas import MoneyField
 
+from .models import PASS_REASONS
+
 
 class AuctionCreateSchema(Schema):
     listing_id = fields.Integer(required=True)
@@ -66,8 +68,17 @@ class BidLogEntrySchema(Schema):
     ends_at_after = fields.DateTime()
 
 
+class RefusedBidSchema(Schema):
+    bidder_org_id = fields.Integer()
+    amount = MoneyField()
+    reason = fields.String(metadata={"description": "why the bid was refused (the 409's reason)"})
+    detail = fields.String()
+    attempted_at = fields.DateTime()
+
+
 class BidLogSchema(Schema):
     items = fields.List(fields.Nested(BidLogEntrySchema))
+    refused = fields.List(fields.Nested(RefusedBidSchema))
 
 
 class AuctionRegistrationSchema(Schema):
@@ -109,6 +120,8 @@ class DealSchema(Schema):
     subcentre_id = fields.Integer()
     direction = fields.String()
     price = MoneyField()
+    deposit_applied = MoneyField(metadata={"description": "the winner's deposit, applied to the "
+                                                          "upfront payment"})
     transaction_type = fields.String()
     territory = fields.List(fields.String())
     payment_terms = fields.Dict()
@@ -227,6 +240,35 @@ class DemandSchema(Schema):
     budget = MoneyField(allow_none=True)
     territory = fields.List(fields.String())
     created_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    close_reason = fields.String(allow_none=True)
+
+
+class DemandCloseArgs(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
+                           metadata={"description": "why (found elsewhere, no longer needed...)"})
+
+
+class PassArgs(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(PASS_REASONS))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    demand_id = fields.Integer(load_default=None, allow_none=True,
+                               metadata={"description": "the caller's demand the listing "
+                                                        "was matched to"})
+
+
+class ListingPassSchema(Schema):
+    org_id = fields.Integer()
+    reason = fields.String()
+    note = fields.String(allow_none=True)
+    demand_id = fields.Integer(allow_none=True)
+    passed_at = fields.DateTime()
+
+
+class ListingPassPageSchema(Schema):
+    listing_id = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    items = fields.List(fields.Nested(ListingPassSchema))
 
 
 class ScorePartsSchema(Schema):

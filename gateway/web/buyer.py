@@ -13,9 +13,10 @@ from gateway.auth.access import allow, require_principal
 from gateway.db import db_session, get_clock
 from gateway.listings.api import load_listing
 from gateway.listings.codes import TECHNOLOGY_FIELDS, normalise_ipc_prefix
-from gateway.listings.models import TRANSACTION_TYPES
+from gateway.listings.models import TRANSACTION_TYPES, Listing
 from gateway.listings.search import SearchQuery, search_listings
-from gateway.web.helpers import convert_for_display, display_currency
+from gateway.web.helpers import convert_for_display, display_currency, refused
+from gateway.web.trading_state import buyer_trading
 from gateway.web.views import bp
 from kernel.errors import DomainError, NotFound
 from settlement.plans import SettlementInstruction
@@ -70,14 +71,31 @@ def catalogue() -> ResponseReturnValue:
 @bp.get("/catalogue/<int:listing_id>")
 @allow(*BUYERS)
 def catalogue_listing(listing_id: int) -> ResponseReturnValue:
-    principal = require_principal()
-    session = db_session()
-    listing = load_listing(listing_id, principal)
+    return listing_page(catalogue_item(listing_id))
+
+
+def catalogue_item(listing_id: int) -> Listing:
+    """A listing of the bring-in catalogue the caller may read (404 otherwise)."""
+    listing = load_listing(listing_id, require_principal())
     if listing.direction != "inbound":
         raise NotFound(f"no listing {listing_id} in the bring-in catalogue")
-    ccy = display_currency(session, principal, get_clock().now().date())
-    price = convert_for_display(session, listing.headline_price, ccy, get_clock().now().date())
-    return render_template("buyer/listing.html", listing=listing, price=price, currency=ccy)
+    return listing
+
+
+def listing_page(listing: Listing, error: str | None = None, status: int = 200,
+                 values: dict[str, str] | None = None) -> ResponseReturnValue:
+    """A listing's page with its trading for the caller's organisation; ``error``: why the
+    last step was refused (the page answers 200, with the step rolled back)."""
+    principal = require_principal()
+    status = refused(status)
+    session = db_session()
+    now = get_clock().now()
+    ccy = display_currency(session, principal, now.date())
+    price = convert_for_display(session, listing.headline_price, ccy, now.date())
+    org = principal.organisation_id if principal.role == "buyer" else None
+    return render_template("buyer/listing.html", listing=listing, price=price, currency=ccy,
+                           trading=buyer_trading(session, listing, org, now), error=error,
+                           values=values or {}, transaction_types=TRANSACTION_TYPES), status
 
 
 @bp.get("/payments")

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from gateway.auth.access import allow, require_principal
 from gateway.db import db_session, get_clock
+from gateway.web.errors import error_text
+from gateway.web.exposure import fx_exposure
 from gateway.web.helpers import Bar, bar_chart, money, refused
 from gateway.web.views import bp
 from kernel.errors import DomainError, NotFound
@@ -56,8 +58,14 @@ def finance_dashboard() -> ResponseReturnValue:
                                 note=f"{counts[ccy][key]} · {money(Money(totals[ccy][key], ccy))}"))
     chart = bar_chart(bars, title=_("Instructions due and overdue by currency"), width=420) if bars else None
     summary = [(ccy, counts[ccy], {k: Money(v, ccy) for k, v in totals[ccy].items()}) for ccy in sorted(totals)]
+    exposure = fx_exposure(session, today)
+    fx_bars = [Bar(e.currency, e.equivalents["CNY"].converted.amount,  # type: ignore[arg-type]
+                   note=money(e.equivalents["CNY"].converted))
+               for e in exposure if e.equivalents["CNY"] and e.equivalents["CNY"].converted]
+    fx_chart = bar_chart(fx_bars, title=_("Open instructions by currency, CNY equivalent"),
+                         width=420) if fx_bars else None
     return render_template("finance/dashboard.html", due=due, held=held, payouts=payouts, chart=chart,
-                           summary=summary, today=today)
+                           summary=summary, today=today, exposure=exposure, fx_chart=fx_chart)
 
 
 @bp.post("/finance/instructions/<int:instruction_id>/funds-received")
@@ -94,4 +102,5 @@ def finance_payout_confirmed(instruction_id: int) -> ResponseReturnValue:
 def _refused(exc: DomainError) -> Any:
     # a refused step is rolled back and the page says why
     status = refused(422)
-    return render_template("error.html", status=422, title=_("Not recorded"), detail=exc.detail), status
+    return render_template("error.html", status=422, title=_("Not recorded"), detail=error_text(exc),
+                           service_detail=exc.detail), status

@@ -52,6 +52,13 @@ ASSET_LABELS = {"patent": _l("patent"), "software_copyright": _l("software copyr
 PATENT_STATUS_LABELS = {"application": _l("application"), "granted": _l("granted"),
                         "lapsed": _l("lapsed"), "revoked": _l("revoked")}
 
+# what an instruction is for; a milestone also shows its own label from the contract terms, and
+# royalty lines their period, both as written in the terms
+INSTRUCTION_KIND_LABELS = {
+    "upfront": _l("upfront payment"), "milestone": _l("milestone"), "royalty": _l("royalty"),
+    "royalty_topup": _l("minimum royalty top-up"),
+}
+
 INSTRUCTION_STATUS_LABELS = {
     "scheduled": _l("scheduled"), "due": _l("due"), "funds_received": _l("funds received"),
     "compliance_released": _l("released by compliance"), "converted": _l("converted"),
@@ -77,3 +84,20 @@ CASE_STATUS_LABELS = {"open": _l("open"), "cleared": _l("cleared"), "confirmed":
 CONTROL_LABELS = {"prohibited": _l("prohibited"), "restricted": _l("restricted"), "free": _l("free")}
 
 ACTION_LABELS = {"submit": _l("Submit for review"), "publish": _l("Publish"), "withdraw": _l("Withdraw")}
+
+EXCEPTION_KIND_LABELS = {
+    "unmatched_line": _l("unmatched line"), "ambiguous": _l("ambiguous"),
+    "difference": _l("amount differs"), "already_matched": _l("instruction already matched"),
+    "unpaid_instruction": _l("unpaid instruction"),
+}
+
+RESOLUTION_LABELS = {"matched": _l("matched"), "split": _l("split"), "written_off": _l("written off")}
+
+#: the matching rule (or how a candidate was found)
+RULE_LABELS = {
+    "reference": _l("reference"), "reference_group": _l("reference, several instructions"),
+    "amount_date_name": _l("amount, date and name"),
+    "grouped_one_line": _l("one line, several instructions"),
+    "grouped_partials": _l("several lines, one instruction"), "manual": _l("by hand"),
+    "suggestion": _l("suggestion"), "unmatched": _l("unmatched before"),
+}

@@ -1,6 +1,6 @@
 """Compliance officers' pages: screening cases with each hit beside the party (score parts
 shown), clear / confirm with a reason; the classification queue with suggested catalogue
-entries and a classify form; licence and registration records."""
+entries and a classify form (records: ``officer_records``)."""
 from __future__ import annotations
 
 import json
@@ -8,15 +8,11 @@ import json
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import case, select
+from sqlalchemy import select
 
 from compliance.cases.models import ScreeningCase
 from compliance.cases.service import clear_case, confirm_case, get_case
-from compliance.export_control.models import (
-    Classification,
-    ContractRegistration,
-    Licence,
-)
+from compliance.export_control.models import Classification
 from compliance.export_control.service import SubjectRef, classify
 from compliance.party import party_facts, ref_of_row
 from gateway.auth.access import allow, require_principal
@@ -117,17 +113,3 @@ def officer_classify(classification_id: int) -> ResponseReturnValue:
         return _queue({classification_id: exc.detail}, 422)
     flash(_("Classified: %(outcome)s.", outcome=decided.outcome))
     return redirect(url_for("web.officer_classifications"))
-
-
-@bp.get("/compliance/records")
-@allow(*READERS)
-def officer_records() -> ResponseReturnValue:
-    session = db_session()
-    licences = session.execute(select(Licence).order_by(Licence.recorded_at.desc()).limit(200)).scalars().all()
-    registrations = session.execute(select(ContractRegistration).order_by(
-        case((ContractRegistration.status == "submitted", 0), else_=1),
-        ContractRegistration.due_on).limit(200)).scalars().all()
-    return render_template("officer/records.html", licences=licences, registrations=registrations,
-                           today=get_clock().now().date())
-
-

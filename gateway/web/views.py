@@ -41,7 +41,8 @@ def _inject() -> dict[str, object]:
             "transaction_labels": labels.TRANSACTION_LABELS, "pricing_labels": labels.PRICING_LABELS,
             "direction_labels": labels.DIRECTION_LABELS, "asset_labels": labels.ASSET_LABELS,
             "patent_status_labels": labels.PATENT_STATUS_LABELS, "check_labels": labels.CHECK_LABELS,
-            "instruction_labels": labels.INSTRUCTION_STATUS_LABELS, "action_labels": labels.ACTION_LABELS,
+            "instruction_labels": labels.INSTRUCTION_STATUS_LABELS,
+            "instruction_kind_labels": labels.INSTRUCTION_KIND_LABELS, "action_labels": labels.ACTION_LABELS,
             "case_labels": labels.CASE_STATUS_LABELS, "control_labels": labels.CONTROL_LABELS}
 
 

@@ -69,5 +69,10 @@ class Person(Base):
     full_name_latin: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(254))
+    # what sanctions screening compares with a listed individual, when the person's documents
+    # give it: nationality (ISO 3166 alpha-2) and date of birth as precise as known
+    # (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``); an employer's country says nothing of either
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    date_of_birth: Mapped[str | None] = mapped_column(String(10))
 
     organisation: Mapped[Organisation] = relationship(back_populates="people")

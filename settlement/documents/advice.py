@@ -1,5 +1,6 @@
 """The settlement advice: what one party of an instruction needs to read, in its locale and
-currency. The payer's advice asks for the pay-in amount and the reference to quote; the
+currency. The payer's advice asks for the pay-in amount and the reference to quote (less any deposit
+applied, shown as its own row); the
 payee's shows gross, fees, taxes (each with its rule and rate) and the payout with its rate."""
 from __future__ import annotations
 
@@ -100,6 +101,14 @@ def advice_for(session: Session, instr: SettlementInstruction, party: str,
         gross = instr.line("gross")
         assert gross is not None
         rows.append(AdviceRow("gross", words["gross"], money(gross.amount, loc)))
+        if instr.deposit_minor:
+            # the deposit the exchange already holds: not asked for again
+            rows.append(AdviceRow("deposit_applied", words["deposit_applied"],
+                                  money(-instr.deposit, loc),
+                                  rule=(f"= {money(instr.deposit_booked, loc)}"
+                                        if instr.deposit_booked_minor is not None
+                                        and instr.payin_currency != instr.gross_currency
+                                        else "")))
         headline_label = words["amount_to_pay"]
         headline = money(instr.payin, loc) if instr.payin_minor is not None else "-"
         rate = (_rate(instr.payin_rate, loc)

@@ -11,6 +11,7 @@ LABELS: dict[str, dict[str, str]] = {
         "withholding": "Income tax withheld", "net": "Net amount", "fx_margin": "FX margin",
         "payout": "Amount paid to you", "rate": "Exchange rate", "rule": "Rule",
         "status": "Status", "to": "To",
+        "deposit_applied": "Deposit already paid, applied",
     },
     "zh_CN": {
         "title_payer": "付款通知", "title_payee": "结算通知书", "reference": "付款附言（请注明）",
@@ -19,6 +20,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fee_broker": "服务费（经纪机构）", "vat": "代扣增值税", "withholding": "代扣所得税",
         "net": "净额", "fx_margin": "汇兑差价", "payout": "支付给您的金额", "rate": "汇率",
         "rule": "依据", "status": "状态", "to": "致",
+        "deposit_applied": "已付保证金抵扣",
     },
     "zh_HK": {
         "title_payer": "付款通知", "title_payee": "結算通知書", "reference": "付款附言（請註明）",
@@ -27,6 +29,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fee_broker": "服務費（經紀機構）", "vat": "代扣增值稅", "withholding": "代扣所得稅",
         "net": "淨額", "fx_margin": "匯兌差價", "payout": "支付給您的金額", "rate": "匯率",
         "rule": "依據", "status": "狀態", "to": "致",
+        "deposit_applied": "已付保證金抵扣",
     },
     "da": {
         "title_payer": "Betalingsanmodning", "title_payee": "Afregningsmeddelelse",
@@ -37,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "vat": "Tilbageholdt moms", "withholding": "Tilbageholdt indkomstskat",
         "net": "Nettobeløb", "fx_margin": "Valutamargin", "payout": "Udbetalt til jer",
         "rate": "Valutakurs", "rule": "Regel", "status": "Status", "to": "Til",
+        "deposit_applied": "Indbetalt depositum, modregnet",
     },
     "nl": {
         "title_payer": "Betalingsverzoek", "title_payee": "Afrekeningsbericht",
@@ -47,6 +51,7 @@ LABELS: dict[str, dict[str, str]] = {
         "withholding": "Ingehouden inkomstenbelasting", "net": "Nettobedrag",
         "fx_margin": "Valutamarge", "payout": "Aan u betaald", "rate": "Wisselkoers",
         "rule": "Regel", "status": "Status", "to": "Aan",
+        "deposit_applied": "Reeds betaalde waarborgsom, verrekend",
     },
     "ko": {
         "title_payer": "지급 요청서", "title_payee": "정산 통지서", "reference": "송금 시 기재할 참조번호",
@@ -55,6 +60,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fee_broker": "수수료 (중개인)", "vat": "원천징수 부가가치세", "withholding": "원천징수 소득세",
         "net": "순액", "fx_margin": "환전 마진", "payout": "귀사 지급액", "rate": "환율",
         "rule": "근거", "status": "상태", "to": "수신",
+        "deposit_applied": "기납부 보증금 충당",
     },
 }
 

@@ -1,6 +1,6 @@
 """Settlement configuration as data: the FX margin, rate staleness, fee schedules per
 sub-centre, the reference prefix and the exchange's home country (whose residents are not
-"non-residents" for tax)."""
+"non-residents" for tax) with its currency (what domestic parties pay in and are paid in)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,6 +30,8 @@ class PlanConfig:
     max_staleness_business_days: int = 3
     ref_prefix: str = "STX"
     home_country: str = "CN"
+    #: what a domestic party pays in or is paid out in unless the deal's terms say otherwise
+    home_currency: str = "CNY"
     fees: Mapping[str, FeeSchedule] = field(default_factory=lambda: {"default": DEFAULT_FEE})
 
     def fee_for(self, subcentre_code: str | None) -> FeeSchedule:
@@ -53,4 +55,5 @@ class PlanConfig:
                    max_staleness_business_days=int(data.get("max_staleness_business_days", 3)),
                    ref_prefix=str(data.get("ref_prefix", "STX")),
                    home_country=str(data.get("home_country", "CN")),
+                   home_currency=str(data.get("home_currency", "CNY")),
                    fees=fees or {"default": DEFAULT_FEE})

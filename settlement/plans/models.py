@@ -104,6 +104,10 @@ class SettlementPlan(Base):
 class SettlementInstruction(Base):
     """One payment of a plan, from buyer (payer) to seller (payee), through the exchange.
 
+    When a deposit is applied (an auction or fixed-price deal), the payer pays in the gross
+    less the deposit (``deposit``, already in its escrow in the gross currency); the deposit
+    is converted into the pay-in currency (``deposit_booked``) when the payment is released.
+
     Reconciliation matches incoming money on ``rf_reference`` (or ``ref``), the pay-in amount
     and currency and the payer; payouts on the payout amount and currency and the payee.
     """
@@ -115,6 +119,8 @@ class SettlementInstruction(Base):
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint(_in("kind", INSTRUCTION_KINDS), name="kind"),
         CheckConstraint("gross_minor > 0", name="gross_positive"),
+        CheckConstraint("deposit_minor >= 0 AND deposit_minor < gross_minor",
+                        name="deposit_below_gross"),
         CheckConstraint("payin_minor IS NULL OR payin_minor > 0", name="payin_positive"),
         CheckConstraint("payout_minor IS NULL OR payout_minor > 0", name="payout_positive"),
         CheckConstraint("(status = 'held') = (held_reason IS NOT NULL)", name="held_has_reason"),
@@ -145,6 +151,11 @@ class SettlementInstruction(Base):
     payee_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     gross_minor: Mapped[int] = minor_column()
     gross_currency: Mapped[str] = currency_column()
+    #: the buyer's deposit (in its escrow, gross currency) applied to this payment: the payer
+    #: pays in the gross less it
+    deposit_minor: Mapped[int] = minor_column(default=0, server_default="0")
+    #: the deposit as booked in the pay-in currency (at the mid rate of the pay-in quote)
+    deposit_booked_minor: Mapped[int | None] = minor_column(nullable=True)
     payin_minor: Mapped[int | None] = minor_column(nullable=True)
     payin_currency: Mapped[str] = currency_column()
     payout_minor: Mapped[int | None] = minor_column(nullable=True)
@@ -166,6 +177,8 @@ class SettlementInstruction(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     gross = MoneyField("gross")
+    deposit = MoneyField("deposit", currency_attr="gross_currency")
+    deposit_booked = MoneyField("deposit_booked", currency_attr="payin_currency")
     payin = MoneyField("payin")
     payout = MoneyField("payout")
     plan: Mapped[SettlementPlan] = relationship(back_populates="instructions")

@@ -7,7 +7,9 @@ Order of the arithmetic (each rounding explicit, half-even to the currency's min
    withholding = (gross - VAT) x rate; net = gross - fees - VAT - withholding.
 2. Pay-in P: the buyer pays gross x (the C->P rate with the exchange's margin). The same gross
    at the mid rate is split over the figures of step 1 by ``allocate`` (in proportion to their
-   C amounts, no minor unit lost); the difference between the two is the FX margin line.
+   C amounts, no minor unit lost); the difference between the two is the FX margin line. A
+   deposit the exchange already holds for the buyer (auction and fixed-price deals) is taken
+   off what the buyer pays and books at the mid rate instead.
 3. Payout Q: the seller receives net in C converted at the C->Q rate less the margin (or, when
    Q is C, exactly net; when Q is P, exactly the booked net).
 
@@ -121,25 +123,38 @@ def _quote(session: Session, plan: SettlementPlan, lock_id: int | None, to_ccy: 
 
 def price_payin(session: Session, plan: SettlementPlan, instr: SettlementInstruction, *,
                 now: dt.datetime, actor: str, config: PlanConfig) -> None:
-    """Step 2: fix what the buyer pays in and what each figure books in the pay-in currency."""
+    """Step 2: fix what the buyer pays in and what each figure books in the pay-in currency.
+
+    A deposit applied to the instruction (already in the buyer's escrow, in C) is not paid
+    again: the buyer pays gross less deposit at the rate with the margin; the deposit books at
+    the quote's mid rate (no margin: the exchange converts money it holds), and the figures
+    split the two together."""
     c, p = plan.contract_currency, plan.payin_currency
     gross = instr.gross
+    deposit = from_minor(instr.deposit_minor or 0, c)
+    owed = gross - deposit
     if p == c:
-        paid, mid_amount = gross, gross
+        paid, mid_paid, deposit_booked = owed, owed, deposit
         instr.payin_rate = instr.payin_mid_rate = Decimal(1)
     else:
         quote, lock = _quote(session, plan, plan.payin_lock_id, p, Side.PAY,
                              purpose=f"spot pay-in {instr.ref}", now=now, actor=actor,
                              config=config)
-        paid, mid_amount = convert(gross, p, quote), convert(gross, p, _mid(quote))
+        paid, mid_paid = convert(owed, p, quote), convert(owed, p, _mid(quote))
+        deposit_booked = convert(deposit, p, _mid(quote)) if instr.deposit_minor else \
+            from_minor(0, p)
         instr.payin_rate, instr.payin_mid_rate = quote.rate, quote.mid_rate
         instr.payin_lock_id = lock.id
+    if to_minor(paid) <= 0:
+        raise InvalidTerms(f"{instr.ref}: nothing is left to pay in after the deposit",
+                           field="deposit_applied")
     by_kind = {ln.kind: ln for ln in instr.lines}
     split = [by_kind[k] for k in SPLIT_KINDS if k in by_kind]
-    for line, share in zip(split, allocate(mid_amount, [ln.amount_minor for ln in split])):
+    booked_total = from_minor(to_minor(mid_paid) + to_minor(deposit_booked), p)
+    for line, share in zip(split, allocate(booked_total, [ln.amount_minor for ln in split])):
         line.booked = share
-    by_kind["gross"].booked = paid
-    margin = to_minor(paid) - to_minor(mid_amount)
+    by_kind["gross"].booked = from_minor(to_minor(paid) + to_minor(deposit_booked), p)
+    margin = to_minor(paid) - to_minor(mid_paid)
     if margin > 0:
         instr.lines.append(InstructionLine(
             kind="fx_margin", rate=plan.spread_bps,
@@ -147,6 +162,7 @@ def price_payin(session: Session, plan: SettlementPlan, instr: SettlementInstruc
                   f"instead of the mid rate {instr.payin_mid_rate}, paid by the payer"),
             amount=from_minor(0, c), booked=from_minor(margin, p)))
     instr.payin = paid
+    instr.deposit_booked_minor = to_minor(deposit_booked) if instr.deposit_minor else None
     if plan.payout_currency == p or (plan.rate_policy == RatePolicy.LOCK):
         price_payout(session, plan, instr, now=now, actor=actor, config=config)
 

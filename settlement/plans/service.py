@@ -82,7 +82,8 @@ def create_plan(session: Session, terms: DealTerms, *, now: dt.datetime, actor: 
     Takes the FX rate locks now (rate policy ``lock``: contract -> pay-in with the margin
     against the buyer, contract -> payout with the margin against the seller) and prices every
     instruction with them; ``spot`` plans are priced as each instruction falls due. Royalty
-    instructions come later, from the licensee's reports. Raises ``InvalidTerms`` for terms
+    instructions come later, from the licensee's reports. A deposit applied (``terms.
+    deposit_applied``) reduces what the buyer pays in for the upfront payment. Raises ``InvalidTerms`` for terms
     that do not add up, ``PlanExists`` for a deal that already has a plan.
     """
     config = config or PlanConfig()
@@ -143,8 +144,9 @@ def create_plan(session: Session, terms: DealTerms, *, now: dt.datetime, actor: 
     s = terms.schedule
     if s.upfront is not None:
         seq += 1
-        _new_instruction(plan, seq, "upfront", "upfront fee", s.upfront, now=now, config=config,
-                         due_on=s.upfront_due_on)
+        upfront = _new_instruction(plan, seq, "upfront", "upfront fee", s.upfront, now=now,
+                                   config=config, due_on=s.upfront_due_on)
+        upfront.deposit_minor = to_minor(terms.deposit_applied) if terms.deposit_applied else 0
     for m in s.milestones:
         seq += 1
         _new_instruction(plan, seq, "milestone", m.label, m.amount, now=now, config=config,
@@ -158,7 +160,8 @@ def create_plan(session: Session, terms: DealTerms, *, now: dt.datetime, actor: 
                  entity_type="settlement_plan", entity_id=plan.id, at=now,
                  after={"deal_ref": plan.deal_ref, "instructions": [i.ref for i in plan.instructions],
                         "payin_lock_id": payin_lock, "payout_lock_id": payout_lock,
-                        "currencies": [c, p, q], "price": terms.price})
+                        "currencies": [c, p, q], "price": terms.price,
+                        "deposit_applied": terms.deposit_applied})
     return plan
 
 
@@ -232,10 +235,12 @@ def record_funds_received(session: Session, instruction_id: int, amount: Money, 
 
 
 def confirm_payout(session: Session, instruction_id: int, *, now: dt.datetime, actor: str,
-                   bank_ref: str | None = None) -> SettlementInstruction:
-    """Finance (or reconciliation) confirms the payout left the bank: settled (idempotent)."""
+                   bank_ref: str | None = None, bank_booked: bool = False
+                   ) -> SettlementInstruction:
+    """Finance (or reconciliation, ``bank_booked=True``: it booked the statement line already)
+    confirms the payout left the bank: settled (idempotent)."""
     instr = lock_instruction(session, instruction_id)
-    settle(session, instr, now=now, actor=actor, bank_ref=bank_ref)
+    settle(session, instr, now=now, actor=actor, bank_ref=bank_ref, bank_booked=bank_booked)
     return instr
 
 

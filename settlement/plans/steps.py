@@ -30,6 +30,8 @@ from .pricing import price_payin, price_payout
 from .terms import RatePolicy, TransactionType
 
 #: after funds came in: the statuses that mean "already received"
+#: where a payout waits between being sent and showing on the bank statement
+IN_TRANSIT = "suspense"
 RECEIVED = ("funds_received", "held", "compliance_released", "converted", "paid_out", "settled")
 
 _RATE = Context(prec=28)
@@ -150,7 +152,8 @@ def release(session: Session, plan: SettlementPlan, instr: SettlementInstruction
             gate: PaymentGate, *, now: dt.datetime, actor: str,
             config: PlanConfig) -> PaymentDecision:
     """funds_received (or held) -> compliance_released when the gate says release: the escrow
-    is split into fees, taxes payable and the seller's payable, all in the pay-in currency.
+    is split into fees, taxes payable and the seller's payable, all in the pay-in currency
+    (the pay-in plus any deposit applied, converted first when it is in another currency).
     A hold moves the instruction to held with the gate's reasons (once per change of reason)."""
     decision = gate.check(session, payment_request(session, plan, instr, now=now, config=config))
     if not decision.released:
@@ -171,7 +174,10 @@ def release(session: Session, plan: SettlementPlan, instr: SettlementInstruction
     p = instr.payin_currency
     booked = {ln.kind: ln.booked for ln in instr.lines if ln.booked_minor}
     acct = lambda *a: _account(session, *a, p, now, actor)  # noqa: E731
-    legs = [Leg(acct("organisation", instr.payer_org_id, "buyer_escrow"), "debit", instr.payin)]
+    from_escrow = instr.payin
+    if instr.deposit_minor:
+        from_escrow = from_escrow + _deposit_in_payin(session, instr, now=now, actor=actor)
+    legs = [Leg(acct("organisation", instr.payer_org_id, "buyer_escrow"), "debit", from_escrow)]
     targets = {
         "fee_exchange": ("exchange", 0, "fee_income"),
         "fx_margin": ("exchange", 0, "fee_income"),
@@ -190,6 +196,32 @@ def release(session: Session, plan: SettlementPlan, instr: SettlementInstruction
     _move(session, instr, "compliance_released", now=now, actor=actor, transfer_id=tid,
           gate=decision.outcome)
     return decision
+
+
+def _deposit_in_payin(session: Session, instr: SettlementInstruction, *, now: dt.datetime,
+                      actor: str) -> Money:
+    """The deposit applied to ``instr`` sits in the buyer's escrow in the gross currency: when
+    the pay-in currency differs, move it across through the FX position accounts at the rate
+    it was booked at (its own transfer, keyed like every step). Returns it in the pay-in
+    currency."""
+    c, p = instr.gross_currency, instr.payin_currency
+    if c == p:
+        return instr.deposit
+    assert instr.deposit_booked_minor is not None  # priced with the pay-in
+    deposit, booked = instr.deposit, instr.deposit_booked
+    rate = _RATE.divide(Decimal(booked.amount), Decimal(deposit.amount))
+    acct = lambda *a: _account(session, *a, now, actor)  # noqa: E731
+    _post(session, instr, "deposit_converted", [
+        Leg(acct("organisation", instr.payer_org_id, "buyer_escrow", c), "debit", deposit),
+        Leg(acct("exchange", 0, "fx_position", c), "credit", deposit),
+        Leg(acct("exchange", 0, "fx_position", p), "debit", booked),
+        Leg(acct("organisation", instr.payer_org_id, "buyer_escrow", p), "credit", booked)],
+        now=now, actor=actor, description=f"deposit applied, FX {c}->{p}", kind="fx_conversion",
+        fx_rate=rate,
+        fx_details={"from": c, "to": p, "rate": str(rate), "amount_from": str(deposit.amount),
+                    "amount_to": str(booked.amount), "mid_rate": str(instr.payin_mid_rate),
+                    "lock_id": instr.payin_lock_id, "what": "deposit applied"})
+    return booked
 
 
 def convert_proceeds(session: Session, plan: SettlementPlan, instr: SettlementInstruction, *,
@@ -224,28 +256,41 @@ def convert_proceeds(session: Session, plan: SettlementPlan, instr: SettlementIn
 
 def pay_out(session: Session, plan: SettlementPlan, instr: SettlementInstruction, *,
             now: dt.datetime, actor: str) -> None:
-    """converted -> paid_out: the payout leaves the exchange's bank in the payout currency."""
+    """converted -> paid_out: the payout is sent in the payout currency. It is in transit (the
+    exchange's suspense account) until the bank statement shows it leaving: reconciliation then
+    books bank against suspense and settles the instruction, or finance confirms it by hand
+    (``settle``), which books the same."""
     check_transition(instr.status, "paid_out")
     q = instr.payout_currency
     tid = _post(session, instr, "paid_out", [
         Leg(_account(session, "organisation", instr.payee_org_id, "seller_payable", q, now, actor),
             "debit", instr.payout),
-        Leg(_account(session, "exchange", 0, "bank", q, now, actor), "credit", instr.payout)],
-        now=now, actor=actor, description="paid out")
+        Leg(_account(session, "exchange", 0, IN_TRANSIT, q, now, actor), "credit", instr.payout)],
+        now=now, actor=actor, description="paid out (in transit)")
     instr.paid_out_at = now
     _move(session, instr, "paid_out", now=now, actor=actor, transfer_id=tid, payout=instr.payout)
 
 
 def settle(session: Session, instr: SettlementInstruction, *, now: dt.datetime, actor: str,
-           bank_ref: str | None) -> bool:
-    """paid_out -> settled: finance (or reconciliation) confirms the payout left the bank.
-    No money moves. Returns False for a replay."""
+           bank_ref: str | None, bank_booked: bool = False) -> bool:
+    """paid_out -> settled: the payout left the bank. Finance confirming by hand books it out of
+    transit (debit suspense, credit bank); reconciliation (``bank_booked=True``) has booked the
+    statement line against suspense already, so no money moves then. Returns False for a
+    replay."""
     if instr.status == "settled":
         return False
     check_transition(instr.status, "settled")
+    tid = None
+    if not bank_booked:
+        q = instr.payout_currency
+        tid = _post(session, instr, "settled", [
+            Leg(_account(session, "exchange", 0, IN_TRANSIT, q, now, actor), "debit",
+                instr.payout),
+            Leg(_account(session, "exchange", 0, "bank", q, now, actor), "credit", instr.payout)],
+            now=now, actor=actor, description="payout left the bank")
     instr.settled_at = now
     instr.payout_bank_ref = bank_ref
-    _move(session, instr, "settled", now=now, actor=actor, bank_ref=bank_ref)
+    _move(session, instr, "settled", now=now, actor=actor, transfer_id=tid, bank_ref=bank_ref)
     return True
 
 

@@ -111,6 +111,10 @@ class DealTerms:
     treaty_residency_proof_ref: str | None = None
     #: the contract reference the compliance payment rules key their filings on
     contract_ref: str | None = None
+    #: the buyer's deposit the exchange already holds (committed into the buyer's escrow in the
+    #: contract currency when an auction or a fixed-price notice was won), applied to the
+    #: upfront payment: the buyer pays the upfront less it
+    deposit_applied: Money | None = None
     notes: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -168,6 +172,16 @@ class DealTerms:
                                    field="schedule.royalty.minimum_annual")
         elif not fixed:
             raise InvalidTerms("the schedule has no payment at all", field="schedule")
+        d = self.deposit_applied
+        if d is not None:
+            if d.currency.code != ccy:
+                raise InvalidTerms(f"the deposit is in {d.currency.code}, the contract in {ccy}",
+                                   field="deposit_applied")
+            if to_minor(d) <= 0:
+                raise InvalidTerms("an applied deposit must be positive", field="deposit_applied")
+            if s.upfront is None or to_minor(d) >= to_minor(s.upfront):
+                raise InvalidTerms("a deposit is applied to an upfront payment larger than it",
+                                   field="deposit_applied")
         if len(self.payee_tax_residency) != 2 or not self.payee_tax_residency.isupper():
             raise InvalidTerms("payee tax residency is an ISO 3166 alpha-2 code",
                                field="payee_tax_residency")

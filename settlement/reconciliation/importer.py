@@ -2,7 +2,7 @@
 
 A refused file writes nothing: parsing (and the balance check) finishes before the first row is
 written, and a statement already imported (same fingerprint) refuses the whole file, naming the
-earlier import. Lines go in with one multi-row INSERT per batch, never one ORM object per line.
+earlier import. Lines go in through ``bulk.insert_rows`` (COPY on PostgreSQL), never one ORM object per line.
 """
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from moneyed import Money
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kernel.audit import record_event
+from kernel.faults import failure_point
 from kernel.money import check_currency, to_minor
 from settlement.ledger import get_or_open_account
+from settlement.reconciliation.bulk import insert_rows
 from settlement.reconciliation.config import ReconciliationConfig
 from settlement.reconciliation.errors import DuplicateStatement, UnknownBankAccount
 from settlement.reconciliation.matching.references import compact
@@ -29,7 +31,7 @@ from settlement.reconciliation.statements import (
 
 FORMATS = ("camt053", "csv")
 LINES = StatementLineRecord.__table__
-_BATCH = 5000
+_BATCH = 20000
 
 
 @dataclass(frozen=True)
@@ -88,31 +90,31 @@ def _minor(value: Money | None) -> tuple[int | None, str | None]:
     return (None, None) if value is None else (to_minor(value), value.currency.code)
 
 
+LINE_COLUMNS = (
+    "statement_id", "bank_account_id", "line_no", "entry_ref", "amount_minor", "currency",
+    "direction", "reversal", "status", "booking_date", "value_date", "end_to_end_id",
+    "instruction_ref", "uetr", "structured_ref", "remittance_text", "debtor_name",
+    "creditor_name", "debtor_account", "creditor_account", "instructed_minor",
+    "instructed_currency", "exchange_rate", "charges_minor", "charges_currency", "bank_tx_code",
+    "batch_index", "source_line", "match_status", "allocated_minor")
+
+
 def _line_rows(statement: Statement, statement_id: int, bank_account_id: int
-               ) -> list[dict[str, Any]]:
+               ) -> list[tuple[Any, ...]]:
+    """One tuple per line, in ``LINE_COLUMNS`` order."""
     rows = []
     ccy = statement.currency
     for x in statement.lines:
         instructed, instructed_ccy = _minor(x.instructed_amount)
         charges, charges_ccy = _minor(x.charges)
-        rows.append({
-            "statement_id": statement_id, "bank_account_id": bank_account_id,
-            "line_no": x.line_no, "entry_ref": x.entry_ref,
-            "amount_minor": to_minor(x.amount), "currency": ccy, "direction": x.direction,
-            "reversal": x.reversal, "status": x.status, "booking_date": x.booking_date,
-            "value_date": x.value_date, "end_to_end_id": x.end_to_end_id,
-            "instruction_ref": x.instruction_id, "uetr": x.uetr,
-            "structured_ref": x.structured_ref, "remittance_text": x.remittance_text,
-            "debtor_name": x.debtor_name, "creditor_name": x.creditor_name,
-            "debtor_account": x.debtor_account, "creditor_account": x.creditor_account,
-            "instructed_minor": instructed, "instructed_currency": instructed_ccy,
-            "exchange_rate": x.exchange_rate, "charges_minor": charges,
-            "charges_currency": charges_ccy, "bank_tx_code": x.bank_tx_code,
-            "batch_index": x.batch_index, "source_line": x.source_line,
+        rows.append((
+            statement_id, bank_account_id, x.line_no, x.entry_ref, to_minor(x.amount), ccy,
+            x.direction, x.reversal, x.status, x.booking_date, x.value_date, x.end_to_end_id,
+            x.instruction_id, x.uetr, x.structured_ref, x.remittance_text, x.debtor_name,
+            x.creditor_name, x.debtor_account, x.creditor_account, instructed, instructed_ccy,
+            x.exchange_rate, charges, charges_ccy, x.bank_tx_code, x.batch_index, x.source_line,
             # only booked movements are matched; pending and information lines are kept as said
-            "match_status": "unmatched" if x.status == "BOOK" else "ignored",
-            "allocated_minor": 0,
-        })
+            "unmatched" if x.status == "BOOK" else "ignored", 0))
     return rows
 
 
@@ -198,8 +200,10 @@ def import_statement(session: Session, data: bytes, fmt: str, *, at: dt.datetime
                 session.flush()
                 rows = _line_rows(statement, record.id, bank.id)
                 for start in range(0, len(rows), _BATCH):
-                    session.execute(insert(LINES), rows[start:start + _BATCH])
+                    insert_rows(session, LINES, LINE_COLUMNS, rows[start:start + _BATCH])
                     say(f"  stored {min(start + _BATCH, len(rows))}/{len(rows)} lines")
+                # the statement and its lines written, its audit event not yet
+                failure_point("reconciliation.import.lines_stored")
                 ids.append(record.id)
                 total += len(rows)
                 record_event(session, actor=actor, action="reconciliation.statement_imported",

@@ -277,6 +277,9 @@ EXAMPLE_BODIES = {
     ("POST", "/api/v1/negotiations/<int:negotiation_id>/contract"): {"signed_on": "2026-11-23"},
     ("POST", "/api/v1/negotiations/<int:negotiation_id>/offers"): {
         "amount": {"amount": "150000.00", "currency": "USD"}, "terms": {}},
+    # buyers pass on published listings only; the matrix's listings are drafts
+    ("POST", "/api/v1/listings/<int:listing_id>/passes"): {"reason": "price"},
+    ("POST", "/api/v1/demands/<int:demand_id>/close"): {"reason": "found elsewhere"},
 }
 
 

@@ -116,3 +116,24 @@ def test_staff_cannot_register_an_organisation_for_another_sub_centre(client, us
     created = client.post("/api/v1/organisations", json=body, headers=users["staff_us"]["headers"])
     assert created.status_code == 201
     assert created.get_json()["subcentre_id"] == parties["us"]
+
+
+def test_a_person_is_filed_with_the_facts_screening_compares(client, users, parties) -> None:
+    url = f"/api/v1/organisations/{parties['seller_us']}/people"
+    headers = users["staff_us"]["headers"]
+    for bad, why in (("1971-13", "not a real date"), ("71-04-02", "YYYY"), ("2999", "between 1900 and today")):
+        refused = client.post(url, json={"full_name": "Dmitri Koslovsky", "role": "signatory",
+                                         "date_of_birth": bad}, headers=headers)
+        assert refused.status_code == 422, bad
+        assert why in str(refused.get_json()), refused.get_json()
+    refused = client.post(url, json={"full_name": "A B", "role": "signatory", "nationality": "ru"},
+                          headers=headers)
+    assert refused.status_code == 422 and "nationality" in str(refused.get_json())
+    filed = client.post(url, json={"full_name": "Dmitri Koslovsky", "role": "signatory",
+                                   "nationality": "RU", "date_of_birth": "1971-04"}, headers=headers)
+    assert filed.status_code == 201
+    assert filed.get_json() | {"id": 0} == {"id": 0, "full_name": "Dmitri Koslovsky", "full_name_latin": None,
+                                           "role": "signatory", "email": None, "nationality": "RU",
+                                           "date_of_birth": "1971-04"}
+    assert client.post(f"/api/v1/organisations/{parties['seller_dk']}/people", headers=headers,
+                       json={"full_name": "X Y", "role": "signatory"}).status_code in (403, 404)

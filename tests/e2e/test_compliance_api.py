@@ -28,6 +28,9 @@ def test_an_officer_screens_reviews_and_clears_a_case(client, db, users, parties
     screening = resp.json
     assert screening["decision"] in ("review", "block") and screening["case_id"]
     assert screening["list_versions"][0][0] == "CN-UEL" and screening["matcher_version"]
+    # an organisation is screened with its country: the answer says what it rested on
+    assert screening["evidence"] == ["name", "country"] and screening["review_from"] == "0.86"
+    assert screening["explanation"][0] == "name compared with country"
     case_id = screening["case_id"]
 
     listed = client.get(f"{API}/cases?status=open", headers=officer).json
@@ -124,3 +127,24 @@ def test_classification_licence_registration_and_tax_filing_records(client, db, 
     assert dup.status_code == 409 and dup.json["code"] == "tax_filing_exists"
     missing = client.post(f"{API}/tax-filings", json={"contract_ref": "C-13"}, headers=officer)
     assert missing.status_code == 422
+
+
+def test_a_technology_contract_certification_is_recorded_once_by_officers_only(client, db, users) -> None:
+    from compliance.export_control.models import ContractRegistration, TechnologyContractCertification
+
+    cert = {"contract_ref": "C-12", "certificate_number": "JS-2026-0042", "authority": "Shenzhen STB",
+            "certified_on": "2026-12-03"}
+    made = client.post(f"{API}/certifications", json=cert, headers=users["compliance"]["headers"])
+    assert made.status_code == 201, made.json
+    assert made.json["vat_exempt"] is True and made.json["certificate_number"] == "JS-2026-0042"
+    dup = client.post(f"{API}/certifications", json={**cert, "contract_ref": "C-99"},
+                      headers=users["compliance"]["headers"])
+    assert dup.status_code == 409 and dup.json["code"] == "record_duplicate"
+    blank = client.post(f"{API}/certifications", json={**cert, "certificate_number": " "},
+                        headers=users["compliance"]["headers"])
+    assert blank.status_code == 422
+    for role in ("admin", "finance", "staff_us", "buyer", "seller_us"):
+        assert client.post(f"{API}/certifications", json=cert, headers=users[role]["headers"]).status_code == 403
+    with db.session() as s:
+        assert s.query(TechnologyContractCertification).count() == 1
+        assert s.query(ContractRegistration).count() == 0  # a different record from a registration

@@ -124,3 +124,27 @@ def test_other_roles_are_refused(client, users, source, role) -> None:
     assert client.post(f"{BASE}/exceptions/1/write-off", json={}, headers=h).status_code == 403
     assert client.get(f"{BASE}/report?account={IBAN}&period=2024-03",
                       headers=h).status_code == 403
+
+
+def _multipart(data: bytes, boundary: str) -> bytes:
+    return (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.xml\"\r\n"
+            f"Content-Type: application/xml\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+
+
+def test_a_retried_upload_with_a_new_multipart_boundary_replays_under_its_key(client, users, source) -> None:
+    """Clients pick a new boundary for every attempt: the key compares the form and the file's
+    bytes, not the framing, so the retry replays; another file under the key is refused."""
+    headers = {**users["finance"]["headers"], "Idempotency-Key": "upload-retry-1"}
+
+    def post(data: bytes, boundary: str):
+        return client.post(f"{BASE}/statements", data=_multipart(data, boundary), headers=headers,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+
+    first = post(STATEMENT, "first-attempt-boundary")
+    assert first.status_code == 201, first.get_json()
+    retry = post(STATEMENT, "second-attempt-boundary-42")
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.get_json() == first.get_json()
+    other = camt.build(camt.Stmt(id="OTHER", entries=[entry("7.00")]))
+    refused = post(other, "first-attempt-boundary")
+    assert refused.status_code == 422 and refused.get_json()["code"] == "idempotency_key_reused"

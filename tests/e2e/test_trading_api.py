@@ -72,12 +72,28 @@ def test_an_auction_through_the_api(client, db, users, parties, clock, make_user
     clock.advance(hours=2)
     summary = tick(db, clock.now())
     assert summary.auctions_won == 1, summary
-    log = client.get(f"{API}/auctions/{aid}/bids", headers=staff).get_json()["items"]
-    assert [e["bidder_org_id"] for e in log] == [parties["buyer_org"], rival_org]
+    body = client.get(f"{API}/auctions/{aid}/bids", headers=staff).get_json()
+    assert [e["bidder_org_id"] for e in body["items"]] == [parties["buyer_org"], rival_org]
+    # the refused bids are kept, with their reason, amount and time, beside the accepted ones
+    assert [(e["bidder_org_id"], e["reason"], e["amount"]) for e in body["refused"]] == [
+        (parties["buyer_org"], "not_registered", _money("100000.00")),
+        (rival_org, "increment_not_met", _money("125500.00"))]
+    assert all(e["attempted_at"] and e["detail"] for e in body["refused"])
+    mine = client.get(f"{API}/auctions/{aid}/bids", headers=b).get_json()["refused"]
+    assert [e["reason"] for e in mine] == ["not_registered"]  # a buyer sees its own only
     deal_id = client.get(f"{API}/auctions/{aid}", headers=staff).get_json()["deal_id"]
     assert client.get(f"{API}/deals/{deal_id}", headers=b).status_code == 404  # not the buyer
     deal = client.get(f"{API}/deals/{deal_id}", headers=rival["headers"]).get_json()
     assert deal["price"] == _money("126000.00") and deal["plan_id"]
+    assert deal["deposit_applied"] == _money("10000.00")
+    # the rival is a Chinese buyer: it pays in CNY the price less its deposit, at the rate
+    # locked at the close (USD->CNY mid 7.1 x 1.003): 116,000.00 x 7.1213 = 826,070.80
+    plan = client.get(f"{API}/deals/{deal['reference']}/settlement-plan",
+                      headers=users["finance"]["headers"]).get_json()
+    assert (plan["payin_currency"], plan["payout_currency"]) == ("CNY", "USD")
+    up = plan["instructions"][0]
+    assert up["deposit"] == _money("10000.00")
+    assert up["payin"] == {"amount": "826070.80", "currency": "CNY"}
     r = client.post(f"{API}/deals/{deal_id}/contract", headers=staff, json={"signed_on": "2026-11-24"})
     assert r.get_json()["registration_due_on"] == "2027-01-23"
 

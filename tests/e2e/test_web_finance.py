@@ -67,3 +67,41 @@ def test_a_payout_cannot_be_confirmed_before_it_is_paid_out(client, deal) -> Non
     sign_in(client, deal["finance"]["email"])
     resp = post_form(client, f"/finance/instructions/{deal['upfront']}/payout-confirmed", {"bank_reference": "X"})
     assert resp.status_code == 200 and "Not recorded" in resp.get_data(as_text=True)
+
+
+def test_fx_exposure_shows_open_instructions_with_cny_and_usd_equivalents(client, db, clock, deal) -> None:
+    from decimal import Decimal
+
+    from moneyed import Money
+
+    from settlement.fx import convert, find_rate
+    from settlement.fx.store import DbRateSource
+
+    sign_in(client, deal["finance"]["email"])
+    html = client.get("/finance").get_data(as_text=True)
+    assert 'id="fx-exposure"' in html and 'id="fx-chart"' in html
+    with db.session() as s:
+        open_ = [i for i in s.query(SettlementInstruction).all() if i.status not in ("settled", "cancelled")]
+        cny = sum((i.payin or i.gross).amount for i in open_ if (i.payin or i.gross).currency.code == "CNY")
+        quote = find_rate(DbRateSource(s), "CNY", "USD", clock.now().date(), 5)
+    assert cny > Decimal(0)
+    row = html[html.index('id="fx-exposure"'):]
+    row = row[row.index("<td>CNY</td>"):].split("</tr>")[0]
+    from babel.numbers import format_currency
+    assert format_currency(cny, "CNY", locale="en") in row
+    usd = convert(Money(cny, "CNY"), "USD", quote).amount
+    assert format_currency(usd, "USD", locale="en") in row  # at the latest stored rate
+    # a stale rate is not used: the equivalent says so instead of guessing
+    clock.advance(days=30)
+    later = client.get("/finance").get_data(as_text=True)
+    assert "no recent rate" in later
+
+
+def test_a_refused_step_is_explained_in_chinese(client, deal) -> None:
+    from tests.support.web import csrf
+
+    sign_in(client, deal["finance"]["email"])
+    client.post("/language", data={"locale": "zh_CN", "csrf_token": csrf(client, "/")})
+    resp = post_form(client, f"/finance/instructions/{deal['upfront']}/payout-confirmed", {"bank_reference": "X"})
+    html = resp.get_data(as_text=True)
+    assert "该指令当前状态不允许此操作。" in html and 'lang="en"' in html  # the service's words kept beside

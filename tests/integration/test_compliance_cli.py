@@ -52,6 +52,18 @@ def test_load_list_keeps_the_last_good_version_when_a_file_is_malformed(cli_app,
     second = runner.invoke(args=["compliance", "rescreen"])
     assert "2 unchanged" in second.output and "0 new case(s)" in second.output
 
+    # a new version re-screens everyone as it loads: the party matching the new entry gets a case
+    with cli_app.extensions["gateway.db"].transaction() as s:
+        make_org(s, "Kestrel Photonics Lab Inc.", country="US")
+    v2 = tmp_path / "uel-v2.csv"
+    v2.write_text(WATCH_V2, encoding="utf-8")
+    loaded = runner.invoke(args=["compliance", "load-list", "--format", "csv", "--name", "CN-UEL", str(v2)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "compliance rescreen: 3 parties" in loaded.output and "1 new case(s)" in loaded.output
+    again = runner.invoke(args=["compliance", "load-list", "--format", "csv", "--name", "CN-UEL",
+                                "--no-rescreen", str(v1)])
+    assert "reactivated" in again.output and "run `flask --app wsgi compliance rescreen`" in again.output
+
 
 def test_load_list_reads_the_ofac_file_set(cli_app, tmp_path: Path) -> None:
     (tmp_path / "sdn.csv").write_bytes(OFAC_SDN)

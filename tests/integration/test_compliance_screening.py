@@ -70,7 +70,7 @@ def test_a_screening_is_stored_with_its_versions_and_replays_the_same(db: Databa
         outcome = screen_party(s, org, "onboarding", START, "test")
         record = s.get(ScreeningRecord, outcome.record.id)
         assert json.loads(record.list_versions) == [["CN-UEL", v1.version_id]]
-        assert record.matcher_version and json.loads(record.thresholds)["review"] == 0.88
+        assert record.matcher_version and json.loads(record.thresholds)["review"] == ScreeningThresholds().review
         hits = json.loads(record.hits)
         assert hits[0]["entry_id"] == "UEL-2" and hits[0]["score"]["final_score"] > 0.9
         load_watch(s, WATCH_V2, START)  # a newer version does not change the replay

@@ -8,14 +8,10 @@ seeded random number of completed postings.
 """
 from __future__ import annotations
 
-import datetime as dt
-import os
 import random
 import signal
-import socket
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,40 +19,20 @@ import requests
 from sqlalchemy import func, select
 
 from kernel.db import Database
-
-ROOT = Path(__file__).resolve().parents[2]
-KILLED = 137
-
-
-def _env(url: str, fail_at: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "GATEWAY_FAIL_AT"}
-    env.update(GATEWAY_DATABASE_URL=url, GATEWAY_SECRET_KEY="fault-test", GATEWAY_LOG_LEVEL="WARNING")
-    if fail_at:
-        env["GATEWAY_FAIL_AT"] = fail_at
-    return env
+from tests.support.faults import (
+    KILLED,
+    ROOT,
+    Server,
+    assert_sound,
+    fault_env,
+    make_token,
+)
 
 
 def _poster(url: str, count: int, fail_at: str | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "tests.support.ledger_poster", url, str(count)],
-                            cwd=ROOT, env=_env(url, fail_at), stdout=subprocess.PIPE,
+                            cwd=ROOT, env=fault_env(url, fail_at), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-
-
-def _assert_sound(url: str) -> None:
-    """``flask ledger check`` and ``flask audit verify`` pass (the commands themselves, run
-    in-process against the database: a subprocess would add seconds of imports per call)."""
-    from gateway.app import create_app
-    from tests.conftest import TEST_CONFIG
-
-    app = create_app({**TEST_CONFIG, "DATABASE_URL": url})
-    try:
-        runner = app.test_cli_runner()
-        check = runner.invoke(args=["ledger", "check"])
-        assert check.exit_code == 0 and "ledger ok" in check.output, check.output
-        audit = runner.invoke(args=["audit", "verify"])
-        assert audit.exit_code == 0 and "audit chain ok" in audit.output, audit.output
-    finally:
-        app.extensions["gateway.db"].engine.dispose()
 
 
 def _transfers(url: str) -> dict[str, int]:
@@ -91,7 +67,7 @@ def _retry_completes_exactly_once(url: str, count: int, posted_before: int) -> N
             assert payable.posted_minor == 1234 * count  # each transfer counted exactly once
     finally:
         db.engine.dispose()
-    _assert_sound(url)
+    assert_sound(url)
 
 
 def test_a_poster_killed_inside_the_ledger_transaction_leaves_nothing_half_written(fresh_db_url) -> None:
@@ -101,7 +77,7 @@ def test_a_poster_killed_inside_the_ledger_transaction_leaves_nothing_half_writt
     assert proc.returncode == KILLED, err
     assert len(out.splitlines()) == 5  # five committed; the sixth died between its INSERTs
     assert sorted(_transfers(url)) == sorted(f"fault-{i}" for i in range(5))
-    _assert_sound(url)  # the half-posted sixth left no transfer, posting or balance behind
+    assert_sound(url)  # the half-posted sixth left no transfer, posting or balance behind
     _retry_completes_exactly_once(url, count, posted_before=5)
 
 
@@ -119,51 +95,14 @@ def test_a_poster_sigkilled_at_a_random_moment_leaves_nothing_half_written(fresh
     posted = after + len(rest.splitlines())
     committed = len(_transfers(url))
     assert committed in (posted, posted + 1)  # the last may have committed before it printed
-    _assert_sound(url)
+    assert_sound(url)
     _retry_completes_exactly_once(url, count, posted_before=committed)
 
 
 # -- a request killed before or after its commit ------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """The gateway in a process of its own (tests/support/serve.py), on loopback."""
-
-    def __init__(self, url: str, fail_at: str | None = None) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.support.serve", url, str(self.port)],
-                                     cwd=ROOT, env=_env(url, fail_at), stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
-        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=30)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-
 def _admin_token(url: str) -> str:
-    from gateway.auth.service import create_user, issue_token
-
-    db = Database(url)
-    now = dt.datetime.now(dt.timezone.utc)
-    try:
-        with db.transaction() as s:
-            user = create_user(s, email="admin@faults.example", password="a-long-enough-password",
-                               role="admin", display_name="Admin", now=now, actor="test")
-            _token, plain = issue_token(s, user, name="faults", now=now,
-                                        valid_for=dt.timedelta(days=1), actor="test")
-    finally:
-        db.engine.dispose()
-    return plain
+    return make_token(url, email="admin@faults.example", role="admin")
 
 
 def _organisations(url: str, name: str) -> int:
@@ -206,7 +145,7 @@ def test_a_server_killed_around_the_commit_completes_the_retried_request_once(
     finally:
         server.stop()
     assert _organisations(url, body["legal_name"]) == 1
-    _assert_sound(url)
+    assert_sound(url)
 
 
 # -- the database restarting mid-run ------------------------------------------------------------
@@ -265,4 +204,30 @@ def test_requests_during_a_database_restart_get_503_problems_and_nothing_is_lost
         app.extensions["gateway.db"].engine.dispose()
     for n in (1, 2, 3):
         assert _organisations(url, f"Restart {n} A/S") == 1
-    _assert_sound(url)
+    assert_sound(url)
+
+
+def test_after_a_quiet_database_restart_an_idle_connection_is_pinged_and_replaced(own_postgres) -> None:
+    """No request while the database restarted: a pooled connection idle past
+    DB_PING_AFTER_IDLE_SECONDS is pinged on checkout and replaced, so the first request after
+    the restart succeeds. Pinged only when idle (not per checkout: a round trip per request),
+    a connection used a moment ago that died shows as one clean 503, and the pool reconnects."""
+    from gateway.app import create_app
+    from tests.conftest import TEST_CONFIG
+
+    url = own_postgres.url()
+    auth = {"Authorization": f"Bearer {_admin_token(url)}"}
+    for idle, first_after_restart in ((0.0, 200), (3600.0, 503)):
+        app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "DB_PING_AFTER_IDLE_SECONDS": idle})
+        client = app.test_client()
+        try:
+            assert client.get("/api/v1/me", headers=auth).status_code == 200  # a pooled connection
+            own_postgres.halt()
+            own_postgres.resume()
+            first = client.get("/api/v1/me", headers=auth)
+            assert first.status_code == first_after_restart, first.get_data(as_text=True)
+            if first.status_code == 503:
+                assert first.get_json()["code"] == "database_unavailable"
+            assert client.get("/api/v1/me", headers=auth).status_code == 200
+        finally:
+            app.extensions["gateway.db"].engine.dispose()

@@ -144,3 +144,54 @@ def test_fx_load_cli_fetches_from_a_url(cli_app) -> None:
         server.server_close()
     assert result.exit_code == 0, result.output
     assert _count(cli_app.extensions["gateway.db"]) == 4
+
+
+class _BadSourceHandler(BaseHTTPRequestHandler):
+    """An ECB look-alike gone wrong: ``/garbage`` (an HTML error page with 200), ``/cut`` (half
+    the document), ``/down`` (503), ``/nan`` (well-formed, a rate that is not a number)."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        body = {"/garbage": b"<html><body>Service temporarily unavailable</body></html>",
+                "/cut": ECB_DAY[: len(ECB_DAY) // 2],
+                "/nan": ECB_DAY.replace(b'rate="8.2500"', b'rate="NaN"')}.get(self.path, b"")
+        self.send_response(503 if self.path == "/down" else 200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_fx_load_refuses_a_source_that_is_down_or_sends_garbage_and_keeps_the_rates_it_had(
+        cli_app, tmp_path: Path) -> None:
+    good = tmp_path / "daily.xml"
+    good.write_bytes(ECB_DAY)
+    runner = cli_app.test_cli_runner()
+    assert runner.invoke(args=["fx", "load", "--file", str(good)]).exit_code == 0
+    server = HTTPServer(("127.0.0.1", 0), _BadSourceHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    urls = [f"http://127.0.0.1:{server.server_port}{p}" for p in ("/garbage", "/cut", "/down", "/nan")]
+    urls.append(f"http://127.0.0.1:{_closed_port()}/eurofxref-daily.xml")  # nothing listening
+    try:
+        for url in urls:
+            result = runner.invoke(args=["fx", "load", "--url", url])
+            assert result.exit_code == 1 and "nothing loaded" in result.output, (url, result.output)
+            assert result.exception is None or isinstance(result.exception, SystemExit), url
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _count(cli_app.extensions["gateway.db"]) == 4  # the rates loaded before stay as they were
+    shown = runner.invoke(args=["fx", "quote", "USD", "CNY", "--on", "2026-11-23"])
+    assert shown.exit_code == 0 and "1 USD = " in shown.output, shown.output
+
+
+def _closed_port() -> int:
+    """A loopback port with nothing listening on it (bound, then closed)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

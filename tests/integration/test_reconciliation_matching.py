@@ -259,3 +259,18 @@ def test_the_date_window_and_name_threshold_are_configuration(db, clock, bank) -
         s.execute(ReconException.__table__.delete())
     run(db, clock, source, cfg=ReconciliationConfig(date_window_days=30))
     assert [m.rule for m in matches(db)] == ["amount_date_name"]
+
+
+def test_a_queued_line_matched_by_a_later_run_resolves_its_exception(db, clock, bank) -> None:
+    source = MemorySource([])
+    load(db, clock, entry("90.00", e2e=human_ref(27, 1)))
+    run(db, clock, source)
+    (queued,) = open_exceptions(db)
+    source.add(expected(27, "90.00"))  # the instruction arrives after the statement
+    assert run(db, clock, source).resolved_exceptions == 1
+    with db.session() as s:
+        done = s.get(ReconException, queued.id)
+        assert (done.status, done.resolution, done.resolved_by) == ("resolved", "auto_matched",
+                                                                   ACTOR)
+        assert done.resolved_at == clock.now()
+    assert statuses(db) == ["matched"]

@@ -8,7 +8,8 @@ naming the line); anything else (IndexError, UnicodeDecodeError, RecursionError,
 decimal.InvalidOperation...) is a crash and fails. Bounded by example counts and derandomised
 (DECISIONS.md). camt.053 byte mutations already live in test_statement_camt053_hostile.py.
 
-Bulk listing imports do not exist yet: when they land, add their parser to ``FORMATS``.
+Bulk listing imports are fuzzed through the API (their refusals need the database's rules):
+tests/e2e/test_listings_import_fuzzing.py.
 """
 from __future__ import annotations
 

@@ -11,6 +11,12 @@ Both sides are compared in one *compact* form: upper case with everything but le
 digits removed. Free text is compacted as a whole, so a reference split over words is found;
 the candidates found are then looked up in an index of the references we expect, so nothing
 that merely looks like a reference is trusted.
+
+A payer who retypes an RF reference may slip: one character wrong, two neighbours swapped, one
+dropped or doubled. The check digits catch every such slip (a single substitution or an
+adjacent transposition never gives a valid reference), and ``ReferenceFinder.repairs`` then
+lists the expected references one such edit away from what was typed. The caller trusts a
+repair only when exactly one expected reference is that close (and the amount agrees).
 """
 from __future__ import annotations
 
@@ -63,6 +69,31 @@ def format_rf(reference: str) -> str:
     return " ".join(ref[i:i + 4] for i in range(0, len(ref), 4))
 
 
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def one_edit_variants(typed: str, alphabet: str = _ALNUM) -> set[str]:
+    """Every string one slip away from ``typed`` (kept starting with ``RF``): a character
+    replaced, two neighbours swapped, one character inserted or one deleted. Characters put in
+    are the check digits' digits, else those of ``alphabet``."""
+    out: set[str] = set()
+    n = len(typed)
+    digits = _ALNUM[:10]
+    for i in range(2, n):
+        head, tail = typed[:i], typed[i + 1:]
+        for ch in (digits if i < 4 else alphabet):
+            if ch != typed[i]:
+                out.add(head + ch + tail)
+        out.add(head + tail)                                   # a character too many
+        if i + 1 < n and typed[i] != typed[i + 1]:
+            out.add(head + typed[i + 1] + typed[i] + typed[i + 2:])  # neighbours swapped
+    for i in range(2, n + 1):                                  # a character dropped
+        for ch in (digits if i < 4 else alphabet):
+            out.add(typed[:i] + ch + typed[i:])
+    out.discard(typed)
+    return out
+
+
 @dataclass(frozen=True)
 class Found:
     """A reference found in a line: its compact form, which field, and which kind."""
@@ -79,6 +110,44 @@ class ReferenceFinder:
                  human_pattern: str = DEFAULT_HUMAN_PATTERN) -> None:
         self.known = known
         self._human = re.compile(human_pattern)
+        self._rf_shape: tuple[tuple[int, ...], str] | None = None
+
+    def _shape(self) -> tuple[tuple[int, ...], str]:
+        """The lengths of the expected RF references and the characters their bodies use
+        (a repair can only put in a character some expected reference has)."""
+        if self._rf_shape is None:
+            rfs = [k for k in self.known if k[:2] == "RF"]
+            chars = set("".join(k[4:] for k in rfs))
+            self._rf_shape = (tuple(sorted({len(k) for k in rfs})),
+                              "".join(c for c in _ALNUM if c in chars))
+        return self._rf_shape
+
+    def repairs(self, text: str | None) -> list[tuple[str, str]]:
+        """Expected RF references one slip away from an invalid RF typed in ``text``:
+        ``(expected reference, what was typed)`` pairs, each expected reference once.
+
+        Only a typed reference that fails its check digits is repaired (a valid one is somebody
+        else's, or ours and found by ``find``), and only into an expected reference whose own
+        check digits hold.
+        """
+        flat = compact(text)
+        if "RF" not in flat:
+            return []
+        lengths, alphabet = self._shape()
+        out: dict[str, str] = {}
+        known = self.known
+        for m in _RF_START.finditer(flat):
+            start = m.start()
+            for length in lengths:
+                for size in (length, length - 1, length + 1):
+                    typed = flat[start:start + size]
+                    if len(typed) != size or size < 5 or is_valid_rf(typed):
+                        continue
+                    for variant in one_edit_variants(typed, alphabet):
+                        if (len(variant) == length and variant in known
+                                and variant not in out and is_valid_rf(variant)):
+                            out[variant] = typed
+        return list(out.items())
 
     def find(self, text: str | None, field: str) -> list[Found]:
         """The known references in ``text``, RF ones only when their check digits hold."""
@@ -109,4 +178,4 @@ class ReferenceFinder:
 
 
 __all__ = ["DEFAULT_HUMAN_PATTERN", "Found", "ReferenceFinder", "compact", "format_rf",
-           "is_valid_rf", "make_rf"]
+           "is_valid_rf", "make_rf", "one_edit_variants"]

@@ -19,12 +19,13 @@ from kernel.money import minor_units
 
 RULE_REFERENCE = "reference"
 RULE_REFERENCE_GROUP = "reference_group"
+RULE_REFERENCE_REPAIRED = "reference_repaired"
 RULE_AMOUNT_NAME = "amount_date_name"
 RULE_GROUP_ONE_LINE = "grouped_one_line"
 RULE_GROUP_PARTIALS = "grouped_partials"
 RULE_MANUAL = "manual"
-RULES = (RULE_REFERENCE, RULE_REFERENCE_GROUP, RULE_AMOUNT_NAME, RULE_GROUP_ONE_LINE,
-         RULE_GROUP_PARTIALS, RULE_MANUAL)
+RULES = (RULE_REFERENCE, RULE_REFERENCE_GROUP, RULE_REFERENCE_REPAIRED, RULE_AMOUNT_NAME,
+         RULE_GROUP_ONE_LINE, RULE_GROUP_PARTIALS, RULE_MANUAL)
 
 # fits of a line's amount to an expected payment
 EXACT = "exact"

@@ -1,6 +1,6 @@
 """Fifty bids at once on a real PostgreSQL (rows really locked; SQLite serialises writers):
 the accepted bids strictly increase by at least the increment, one winner, and every refused
-bid says why."""
+bid says why and is stored."""
 from __future__ import annotations
 
 import datetime as dt
@@ -64,8 +64,8 @@ def test_fifty_concurrent_bids(pg_db_url: str, clock: FrozenClock) -> None:
             try:
                 barrier.wait(timeout=60)
                 with db.transaction() as s:
-                    b = auctions.place_bid(s, auction_id, org, Money(amount, "USD"),
-                                           now=clock.now(), actor=f"org:{org}")
+                    b = auctions.bid(db, s, auction_id, org, Money(amount, "USD"),
+                                     now=clock.now(), actor=f"org:{org}")
                     seq = b.seq
                 with lock:
                     accepted.append((seq, amount))
@@ -98,6 +98,10 @@ def test_fifty_concurrent_bids(pg_db_url: str, clock: FrozenClock) -> None:
                 assert after.amount_minor - before.amount_minor >= INCREMENT * 100
                 assert after.bidder_org_id != before.bidder_org_id
             assert auction.high_bid_id == rows[-1].id and auction.bid_count == len(rows)
+            # every refusal was stored (its own transaction) with the reason it was given
+            stored = auctions.refusal_log(s, auction)
+            assert sorted(r["reason"] for r in stored) == sorted(r.reason for r in refused)
+            assert len(stored) == len(refused)
 
         clock.advance(hours=2)
         with db.transaction() as s:

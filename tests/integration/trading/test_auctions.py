@@ -202,3 +202,34 @@ def test_a_bidder_under_review_cannot_bid(db, parties, clock) -> None:
         with _Reason("party_not_cleared"):
             auctions.place_bid(s, a.id, b1, usd("100000"), now=clock.now(), actor="u")
 
+
+
+def test_refused_bids_are_stored_with_their_reason_and_shown_after_the_close(db, parties, clock) -> None:
+    from gateway.trading.models import BidRefusal
+
+    with db.transaction() as s:
+        _, a = _auction(s, parties, clock)
+        b1, b2 = _bidders(s, clock)
+        auctions.register(s, a.id, b1, now=clock.now(), actor="u")
+        auction_id = a.id
+    with db.transaction() as s, _Reason("not_registered"):
+        auctions.bid(db, s, auction_id, b2, usd("100000"), now=clock.now(), actor="user:b2")
+    t = clock.advance(minutes=1)
+    with db.transaction() as s:
+        auctions.bid(db, s, auction_id, b1, usd("100000"), now=t, actor="user:b1")
+    with db.transaction() as s, _Reason("already_highest"):
+        auctions.bid(db, s, auction_id, b1, usd("150000"), now=t, actor="user:b1")
+    with db.session() as s:
+        rows = list(s.execute(select(BidRefusal).order_by(BidRefusal.id)).scalars())
+        assert [(r.bidder_org_id, r.reason, r.amount, r.attempted_by) for r in rows] == [
+            (b2, "not_registered", usd("100000.00"), "user:b2"),
+            (b1, "already_highest", usd("150000.00"), "user:b1")]
+        a = s.get(auctions.Auction, auction_id)
+        assert a.bid_count == 1 and a.high_minor == 10000000  # the refusals changed nothing
+        log = auctions.refusal_log(s, a)
+        assert [e["reason"] for e in log] == ["not_registered", "already_highest"]
+        assert [e["reason"] for e in auctions.refusal_log(s, a, b1)] == ["already_highest"]
+        from kernel.audit.models import AuditEvent
+
+        assert s.execute(select(AuditEvent).where(
+            AuditEvent.action == "trading.bid_refused")).scalars().all().__len__() == 2

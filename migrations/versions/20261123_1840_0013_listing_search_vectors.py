@@ -12,16 +12,16 @@ A trigger keeps the side table in step with ``listings.search_text`` (the same p
 SQLite's FTS5 table, which stays as it is); a deleted listing takes its vector with it (FK
 cascade). Like the FTS5 table, the side table is not in the models (gateway.schema.UNMODELLED_*).
 
-Revision ID: 0011
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-23 17:40:00
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = '0011'
-down_revision = '0009'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
