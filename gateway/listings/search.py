@@ -6,7 +6,7 @@ every token must match (AND). A lone CJK character matches as a prefix (the firs
 bigram). SQLite searches its FTS5 table ``listings_fts`` (relevance ``-bm25``); PostgreSQL
 ranks in the narrow side table ``listing_search_vectors`` (GIN match, ``ts_rank`` of every
 match, sorted) and joins the ranked ids to ``listings`` by primary key, so the filters read
-only as many wide listing rows as it takes to fill the page (migration 0011 says why).
+only as many wide listing rows as it takes to fill the page (migration 0013 says why).
 Relevance is exact on both databases: every match is ranked, none is left out.
 """
 from __future__ import annotations
