@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
 import sys
@@ -25,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent)]
 
 from moneyed import Money
-from sqlalchemy import text, update
+from sqlalchemy import event, text, update
 
 from gateway.health import alembic_config
 from gateway.listings import bulk
@@ -135,10 +136,11 @@ def load(db: Database, rows: int, batch: int = 10_000) -> float:
         log(f"  imported {start + len(chunk):,}/{rows:,} ({(start + len(chunk)) / elapsed:,.0f} rows/s)")
     with db.transaction() as s:
         s.execute(update(Listing).values(state="published"))
-        if db.dialect == "postgresql":
-            s.execute(text("ANALYZE"))
-        else:
-            s.execute(text("ANALYZE"))
+    # publishing the whole catalogue in one UPDATE leaves a dead version of every row behind on
+    # PostgreSQL; autovacuum would clear it in a running system, so clear it before measuring
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("VACUUM ANALYZE" if db.dialect == "postgresql" else "ANALYZE"))
     return rows / elapsed
 
 
@@ -159,11 +161,18 @@ def queries(rng: random.Random) -> dict[str, list[Callable[[], SearchQuery]]]:
     }
 
 
-def time_searches(db: Database, per_kind: int = 60) -> dict[str, tuple[float, float, float]]:
+def load_average() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def time_searches(db: Database, per_kind: int = 60) -> tuple[dict[str, tuple[float, float, float]],
+                                                              dict[str, SearchQuery]]:
+    """p50 / p95 / max ms per kind of query, and the slowest query of each kind."""
     rng = random.Random(7)
-    out = {}
+    out, slowest = {}, {}
     for kind, makers in queries(rng).items():
         times = []
+        worst = (0.0, SearchQuery())
         for i in range(per_kind + 5):
             q = makers[i % len(makers)]()
             with db.session() as s:
@@ -174,19 +183,47 @@ def time_searches(db: Database, per_kind: int = 60) -> dict[str, tuple[float, fl
                 elapsed = (time.perf_counter() - t0) * 1000
             if i >= 5:  # warm-up
                 times.append(elapsed)
+                worst = max(worst, (elapsed, q), key=lambda w: w[0])
         times.sort()
         out[kind] = (statistics.median(times), times[int(len(times) * 0.95) - 1], times[-1])
-    return out
+        slowest[kind] = worst[1]
+    return out, slowest
 
 
-def run(url: str, rows: int) -> dict[str, Any]:
+def explain(db: Database, q: SearchQuery) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the listing query a search issues (PostgreSQL)."""
+    seen: list[tuple[str, Any]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        with db.session() as s:
+            search_listings(s, Buyer(), q, now=NOW, limit=20)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    statement, params = next((st, p) for st, p in seen if "ORDER BY" in st and "score" in st)
+    with db.engine.connect() as conn:
+        return list(conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, params).scalars())
+
+
+def run(url: str, rows: int, explain_slowest: bool = False) -> dict[str, Any]:
     from alembic import command
 
     command.upgrade(alembic_config(url), "head")
     db = Database(url)
     rate = load(db, rows)
-    log(f"  searching ({db.dialect})")
-    result = {"import rows/s": rate, **time_searches(db)}
+    log(f"  searching ({db.dialect}; {load_average()})")
+    timings, slowest = time_searches(db)
+    log(f"  searched ({db.dialect}; {load_average()})")
+    result: dict[str, Any] = {"import rows/s": rate, **timings}
+    if db.dialect == "postgresql" and explain_slowest:
+        for kind in ("free-text zh", "free-text en"):
+            shown = {k: v for k, v in vars(slowest[kind]).items()
+                     if v is not None and k not in ("states", "max_rate_staleness_days")}
+            log(f"  EXPLAIN (ANALYZE, BUFFERS) of the slowest {kind} query {shown} ({load_average()}):")
+            print("\n".join("    " + line for line in explain(db, slowest[kind])), flush=True)
     db.engine.dispose()
     return result
 
@@ -195,6 +232,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--explain", action="store_true",
+                        help="print EXPLAIN (ANALYZE, BUFFERS) of the slowest free-text queries (PostgreSQL)")
     args = parser.parse_args()
     results = {}
     if args.only in (None, "sqlite"):
@@ -208,10 +247,11 @@ def main() -> None:
         try:
             url = server.create_database("bench")
             log(f"PostgreSQL: {args.rows:,} listings")
-            results["postgresql"] = run(url, args.rows)
+            results["postgresql"] = run(url, args.rows, args.explain)
         finally:
             server.stop()
-    print(f"\n{'':14}{'import rows/s':>14}  " + "  ".join(f"{k:>26}" for k in ("filtered", "free-text zh", "free-text en")))
+    print(f"\n{load_average()} (machine shared with other work: figures vary with it)")
+    print(f"{'':14}{'import rows/s':>14}  " + "  ".join(f"{k:>26}" for k in ("filtered", "free-text zh", "free-text en")))
     print(f"{'':14}{'':>14}  " + "  ".join(f"{'p50 / p95 / max ms':>26}" for _ in range(3)))
     for name, r in results.items():
         cells = "  ".join(f"{'{:.1f} / {:.1f} / {:.1f}'.format(*r[k]):>26}" for k in ("filtered", "free-text zh", "free-text en"))

@@ -1,17 +1,18 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes (readiness includes the outbox backlog)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.auth.access import public
-from gateway.db import get_db
+from gateway.core.backlog import outbox_backlog
+from gateway.db import get_clock, get_db
 from gateway.errors import problem
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -41,12 +42,21 @@ def init_app(app: Flask) -> None:
     @public
     def readyz() -> ResponseReturnValue:
         try:
-            with get_db().engine.connect() as conn:
-                current = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+            with get_db().session() as session:
+                current = set(session.execute(text("SELECT version_num FROM alembic_version")).scalars())
+                # the outbox table is only known to exist once the schema is at head
+                backlog = outbox_backlog(session, get_clock().now()) if current == heads else None
         except SQLAlchemyError:
             return problem(503, "Service Unavailable", "the database is unreachable", code="database_unreachable")
-        if current != heads:
+        if backlog is None:
             return problem(503, "Service Unavailable",
                            f"the database is at {sorted(current)}, the code expects {sorted(heads)}: run migrations",
                            code="migrations_pending")
-        return jsonify(status="ready", migrations=sorted(current))
+        limit = current_app.config["CORE_OUTBOX_MAX_AGE_SECONDS"]
+        outbox = {"pending": backlog.pending, "failed": backlog.failed,
+                  "oldest_undelivered_at": backlog.oldest_at.isoformat() if backlog.oldest_at else None,
+                  "oldest_age_seconds": backlog.oldest_age_seconds, "max_age_seconds": limit}
+        # degraded, not unready: the gateway keeps serving while the core is behind or down (the
+        # outbox holds the messages), so a load balancer must not take it out of rotation
+        status = "degraded" if backlog.too_old(limit) else "ready"
+        return jsonify(status=status, migrations=sorted(current), outbox=outbox)

@@ -31,10 +31,11 @@ MODEL_MODULES = (
 
 #: database objects that live outside the models' metadata on purpose, because each exists on
 #: one database only: SQLite's FTS5 table for listing search and its shadow tables (migration
-#: 0006); PostgreSQL's stored tsvector column for the same search and its GIN index (0010)
-UNMODELLED_TABLE_PREFIXES = ("listings_fts",)
-UNMODELLED_COLUMNS = {("listings", "search_vector")}
-UNMODELLED_INDEXES = ("ix_listings_search_vector",)
+#: 0006); PostgreSQL's side table of tsvectors for the same search, kept in step by a trigger
+#: (0013, which replaced 0010's stored column listings.search_vector)
+UNMODELLED_TABLE_PREFIXES = ("listings_fts", "listing_search_vectors")
+UNMODELLED_COLUMNS: set[tuple[str, str]] = set()
+UNMODELLED_INDEXES = ("ix_listing_search_vectors_vector",)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:

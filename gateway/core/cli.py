@@ -8,16 +8,18 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from gateway.core.backlog import outbox_backlog, prune_delivered, retry_messages
 from gateway.core.embedded import EmbeddedCore
 from gateway.core.errors import CoreRejected, CoreUnavailable
 from gateway.core.feed import cursor_of, pull_events
+from gateway.core.models import OUTBOX_KINDS
 from gateway.core.outbox import dispatch, outbox_counts
 from gateway.db import get_clock, get_db
 
 core_cli = AppGroup("core", help="The shared core: serve it, dispatch the outbox, pull its events.")
 
 
-def _runtime():  # noqa: ANN202 - avoids an import cycle with gateway.core
+def _runtime():
     from gateway.core import runtime
 
     return runtime()
@@ -73,10 +75,44 @@ def pull(consumer: str, max_events: int | None) -> None:
 
 @core_cli.command("status")
 def status() -> None:
-    """Outbox counts by state and the feed cursor."""
+    """Outbox counts by state, the age of the oldest undelivered message, the feed cursor."""
     counts = outbox_counts(get_db())
     click.echo("outbox: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("pending", "delivered", "failed")))
+    with get_db().session() as s:
+        backlog = outbox_backlog(s, get_clock().now())
+    if backlog.oldest_at is not None:
+        limit = current_app.config["CORE_OUTBOX_MAX_AGE_SECONDS"]
+        click.echo(f"oldest undelivered: {backlog.oldest_at.isoformat()} ({backlog.oldest_age_seconds} s old"
+                   + (f", over the {limit} s limit)" if backlog.too_old(limit) else ")"))
     click.echo(f"feed cursor: {cursor_of(get_db())}")
+
+
+@core_cli.command("retry")
+@click.option("--id", "ids", type=int, multiple=True, help="only this message (repeatable)")
+@click.option("--kind", type=click.Choice(OUTBOX_KINDS), default=None, help="only messages of this kind")
+@click.option("--include-deferred", is_flag=True,
+              help="also make pending messages that are waiting out a backoff due now")
+def retry(ids: tuple[int, ...], kind: str | None, include_deferred: bool) -> None:
+    """Send failed outbox messages again (they become pending and due now); `core dispatch`
+    or the after-commit dispatcher delivers them."""
+    report = retry_messages(get_db(), get_clock().now(), ids=ids, kind=kind, include_deferred=include_deferred,
+                            actor="system:cli", progress=lambda line: click.echo(f"  {line}"))
+    for mid, why in report.skipped:
+        click.echo(f"  skipped message {mid}: {why}")
+    click.echo(report.summary())
+
+
+@core_cli.command("prune")
+@click.option("--older-than-days", type=click.IntRange(min=1), default=30, show_default=True,
+              help="delete delivered messages delivered more than this many days ago")
+@click.option("--batch", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="messages deleted per transaction")
+def prune(older_than_days: int, batch: int) -> None:
+    """Delete delivered outbox messages older than N days (never those of an aggregate that
+    still has an undelivered message)."""
+    report = prune_delivered(get_db(), get_clock().now(), older_than_days, batch=batch, actor="system:cli",
+                             progress=lambda line: click.echo(f"  {line}"))
+    click.echo(report.summary())
 
 
 def _embedded() -> EmbeddedCore:

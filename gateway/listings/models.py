@@ -74,8 +74,8 @@ class Listing(Base):
         Index("ix_listings_state_id", "state", "id"),
         Index("ix_listings_headline_price", "headline_price_currency", "headline_price_minor"),
         # free text lives outside the models (see gateway.schema.UNMODELLED): on SQLite the
-        # FTS5 table listings_fts, on PostgreSQL the stored tsvector column search_vector with
-        # its GIN index, both created by migrations
+        # FTS5 table listings_fts, on PostgreSQL the side table listing_search_vectors with
+        # its GIN index, both created by migrations and kept in step by triggers
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

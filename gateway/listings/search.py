@@ -4,7 +4,10 @@ Chinese and English, ranked by relevance then id, with keyset cursors.
 Free text is segmented with ``segment.tokens`` exactly as the indexed ``search_text`` was, and
 every token must match (AND). A lone CJK character matches as a prefix (the first half of a
 bigram). SQLite searches its FTS5 table ``listings_fts`` (relevance ``-bm25``); PostgreSQL
-uses the stored ``search_vector`` column and its GIN index (relevance ``ts_rank``).
+ranks in the narrow side table ``listing_search_vectors`` (GIN match, ``ts_rank`` of every
+match, sorted) and joins the ranked ids to ``listings`` by primary key, so the filters read
+only as many wide listing rows as it takes to fill the page (migration 0013 says why).
+Relevance is exact on both databases: every match is ranked, none is left out.
 """
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ from settlement.fx.store import DbRateSource
 #: what a buyer browses: listings open for business
 OPEN_STATES = ("published", "under_negotiation", "in_notice_period", "in_auction")
 _FTS = table("listings_fts", column("rowid"))
+_VECTORS = table("listing_search_vectors", column("listing_id"), column("search_vector"))
 
 
 @dataclass
@@ -115,32 +119,53 @@ def price_clause(session: Session, q: SearchQuery, on: dt.date) -> Any:
     return or_(*parts) if parts else false()
 
 
-def _text_match(session: Session, words: str) -> tuple[Any, Any, Any] | None:
-    """(join target or None, where clause, relevance score) for the free text, per database."""
+@dataclass(frozen=True)
+class _TextMatch:
+    """How free text joins the listings on one database."""
+
+    target: Any  # what to join to ``listings``
+    on: Any
+    where: Any  # the match condition, or None when ``target`` only holds matches
+    score: Any  # relevance, higher is better
+    key: Any  # the listing id on the ranked side (ties are broken by it, ascending)
+
+
+def _text_match(session: Session, words: str) -> _TextMatch | None:
+    """The free text's join, condition and relevance on this database (None: no tokens)."""
     toks = tokens(words)
     if not toks:
         return None
     if session.get_bind().dialect.name == "postgresql":
         tsq = " & ".join(f"'{t.text}'" + (":*" if t.single_cjk else "") for t in toks)
-        vector = literal_column("listings.search_vector")  # stored, GIN-indexed (migration 0010)
         query = func.to_tsquery(literal_column("'simple'"), literal(tsq))
-        return None, vector.op("@@")(query), cast(func.ts_rank(vector, query), Float)
+        score = cast(func.ts_rank(_VECTORS.c.search_vector, query), Float).label("score")
+        # ORDER BY keeps the subquery from being flattened: every match is ranked in the
+        # narrow table, and the outer join can walk the ranked ids in order and stop at a page.
+        # OFFSET 0 keeps the cursor's condition out of it (pushed down, it would compute
+        # ts_rank again for every match; outside, only for the few rows the join walks).
+        ranked = (select(_VECTORS.c.listing_id, score)
+                  .where(_VECTORS.c.search_vector.op("@@")(query))
+                  .order_by(score.desc(), _VECTORS.c.listing_id)
+                  .offset(literal_column("0"))
+                  .subquery("ranked"))
+        return _TextMatch(ranked, ranked.c.listing_id == Listing.id, None, ranked.c.score,
+                          ranked.c.listing_id)
     match = " ".join(f'"{t.text}"' + ("*" if t.single_cjk else "") for t in toks)
-    return (_FTS, literal_column("listings_fts").op("MATCH")(literal(match)),
-            -func.bm25(literal_column("listings_fts")))
+    return _TextMatch(_FTS, _FTS.c.rowid == Listing.id,
+                      literal_column("listings_fts").op("MATCH")(literal(match)),
+                      -func.bm25(literal_column("listings_fts")), Listing.id)
 
 
 def search_listings(session: Session, actor: Actor, q: SearchQuery, *, now: dt.datetime,
                     cursor: str | None = None, limit: int = 50) -> tuple[list[tuple[Listing, float]], str | None]:
     """One page of listings ``actor`` may see that match ``q``, best first, and the next cursor."""
     match = _text_match(session, q.text) if q.text else None
-    score: Any = literal(0.0, Float) if match is None else match[2]
+    score: Any = literal(0.0, Float) if match is None else match.score
     stmt = select(Listing, score.label("score")).where(visible(actor), Listing.state.in_(list(q.states)))
     if match is not None:
-        target, where, _ = match
-        if target is not None:
-            stmt = stmt.join(target, target.c.rowid == Listing.id)
-        stmt = stmt.where(where)
+        stmt = stmt.join(match.target, match.on)
+        if match.where is not None:
+            stmt = stmt.where(match.where)
     for attr in ("direction", "technology_field", "transaction_type"):
         if getattr(q, attr) is not None:
             stmt = stmt.where(getattr(Listing, attr) == getattr(q, attr))
@@ -161,8 +186,8 @@ def search_listings(session: Session, actor: Actor, q: SearchQuery, *, now: dt.d
         if match is None:
             stmt = stmt.where(Listing.id > last_id)
         else:
-            stmt = stmt.where(or_(score < last_score, and_(score == last_score, Listing.id > last_id)))
-    order = [Listing.id] if match is None else [score.desc(), Listing.id]
+            stmt = stmt.where(or_(score < last_score, and_(score == last_score, match.key > last_id)))
+    order = [Listing.id] if match is None else [score.desc(), match.key]
     stmt = stmt.order_by(*order).limit(limit + 1).options(selectinload(Listing.territories))
     rows = [(listing, float(s)) for listing, s in session.execute(stmt).all()]
     if len(rows) > limit:

@@ -157,3 +157,41 @@ def test_pagination_by_id_and_by_relevance_covers_every_match_once(db, parties, 
         rows, _ = search_listings(s, BUYER, SearchQuery(text="sensor"), now=clock.now(), limit=10)
         scores = [score for _, score in rows]
         assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+
+
+def test_an_edited_draft_is_found_by_its_new_words_and_no_longer_by_the_old(db, parties, clock) -> None:
+    staff = Staff(parties["us"])
+    with db.transaction() as s:
+        draft = service.create_listing(s, draft_data(parties["seller_us"], title_en="Tidal turbine blade coating"),
+                                       subcentre_id=parties["us"], actor=staff, now=clock.now())
+    with db.session() as s:
+        assert _ids(s, clock, actor=staff, text="turbine", states=("draft",)) == [draft.id]
+    with db.transaction() as s:
+        listing = s.get(type(draft), draft.id)
+        service.update_listing(s, listing, {"title_en": "Offshore wind gearbox seal", "title_zh": "海上风电齿轮箱密封"},
+                               actor=staff, now=clock.now(), expected_version=listing.version)
+    with db.session() as s:
+        assert _ids(s, clock, actor=staff, text="turbine", states=("draft",)) == []
+        assert _ids(s, clock, actor=staff, text="gearbox", states=("draft",)) == [draft.id]
+        assert _ids(s, clock, actor=staff, text="齿轮箱", states=("draft",)) == [draft.id]
+
+
+def test_relevance_pages_skip_better_matches_the_filters_exclude(db, parties, clock) -> None:
+    # the more often "sensor" occurs the higher the rank; the best matches have TRL 2, so the
+    # pages must walk past them (PostgreSQL ranks first and filters while joining)
+    with db.transaction() as s:
+        made = [(_published(s, parties, clock, title_en="Sensor " * (8 - i) + f"array {i}", trl=2 if i < 4 else 7).id,
+                 i) for i in range(8)]
+    wanted = [lid for lid, i in made if i >= 4]
+    with db.session() as s:
+        everything, _ = search_listings(s, BUYER, SearchQuery(text="sensor"), now=clock.now(), limit=20)
+        ranked = [listing.id for listing, _ in everything]
+        assert ranked[:4] == [lid for lid, i in made if i < 4]  # more occurrences rank higher
+        seen, cursor = [], None
+        while True:
+            rows, cursor = search_listings(s, BUYER, SearchQuery(text="sensor", trl_min=5), now=clock.now(),
+                                           cursor=cursor, limit=2)
+            seen += [listing.id for listing, _ in rows]
+            if cursor is None:
+                break
+        assert seen == [lid for lid in ranked if lid in wanted] and sorted(seen) == sorted(wanted)
