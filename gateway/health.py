@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from compliance.screening.lists import active_versions
 from gateway.auth.access import public
 from gateway.core.backlog import outbox_backlog
 from gateway.db import get_clock, get_db
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
                 current = set(session.execute(text("SELECT version_num FROM alembic_version")).scalars())
                 # the outbox table is only known to exist once the schema is at head
                 backlog = outbox_backlog(session, get_clock().now()) if current == heads else None
+                lists = [name for name, _v, _id in active_versions(session)] if backlog else []
         except SQLAlchemyError:
             return problem(503, "Service Unavailable", "the database is unreachable", code="database_unreachable")
         if backlog is None:
@@ -59,4 +61,9 @@ def init_app(app: Flask) -> None:
         # degraded, not unready: the gateway keeps serving while the core is behind or down (the
         # outbox holds the messages), so a load balancer must not take it out of rotation
         status = "degraded" if backlog.too_old(limit) else "ready"
-        return jsonify(status=status, migrations=sorted(current), outbox=outbox)
+        # screening with no watch list active clears everyone: say so where operators look (the
+        # status stays as it is, a fresh install has to be able to start before lists are loaded)
+        screening: dict[str, object] = {"active_lists": lists}
+        if not lists:
+            screening["warning"] = "no watch list is loaded: screening clears every party (compliance load-list)"
+        return jsonify(status=status, migrations=sorted(current), outbox=outbox, screening=screening)

@@ -11,6 +11,18 @@ def test_healthz_and_readyz(client) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["status"] == "ready"
+    assert ready.get_json()["screening"]["active_lists"] == []
+    assert "no watch list is loaded" in ready.get_json()["screening"]["warning"]
+
+
+def test_readyz_names_the_active_watch_lists(client, db, clock) -> None:
+    from tests.support.compliance import load_watch
+
+    with db.transaction() as s:
+        load_watch(s, "id,name,entity_type,country,date,programs\nE-1,Nordic Drone Systems ApS,entity,DK,,x\n",
+                   clock.now(), name="INTERNAL")
+    screening = client.get("/readyz").get_json()["screening"]
+    assert screening == {"active_lists": ["INTERNAL"]}
 
 
 def test_readyz_fails_when_migrations_are_not_at_head(fresh_db_url) -> None:
