@@ -163,7 +163,7 @@ def _configure_sqlite(engine: Engine) -> None:
 PING_AFTER_IDLE_SECONDS = 5  # seconds
 
 
-def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+def _ping_when_idle(engine: Engine, idle_seconds: int) -> None:
     """Test a pooled connection on checkout only if it sat idle ``idle_seconds`` or more.
 
     SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip per request,
@@ -190,7 +190,7 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             raise exc.DisconnectionError("the pooled connection is gone") from err  # the pool reconnects
 
 
-def make_engine(url: str, *, ping_after_idle: float | None = None, **kw: Any) -> Engine:
+def make_engine(url: str, *, ping_after_idle: int | None = None, **kw: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     engine = create_engine(url, **kw)

@@ -31,7 +31,7 @@ from gateway.web.errors import ErrorText, error_text
 from gateway.web.helpers import refused
 from gateway.web.labels import EXCEPTION_KIND_LABELS, RESOLUTION_LABELS, RULE_LABELS
 from gateway.web.views import bp
-from kernel.errors import DomainError, InvalidInput
+from kernel.errors import DomainError, InvalidInput, NotFound
 from kernel.money import from_minor, parse_amount
 from settlement.reconciliation.exceptions import (
     manual_match,
@@ -216,7 +216,9 @@ def reconciliation_split(exception_id: int) -> ResponseReturnValue:
 
     def step() -> None:
         exc = db_session().get(ReconException, exception_id)
-        ccy = exc.currency if exc is not None else "XXX"
+        if exc is None:
+            raise NotFound(f"no exception {exception_id}")
+        ccy = exc.currency
         parts = []
         for n in range(1, SPLIT_ROWS + 1):
             iid = request.form.get(f"part_instruction_{n}", "").strip()

@@ -217,7 +217,7 @@ def test_after_a_quiet_database_restart_an_idle_connection_is_pinged_and_replace
 
     url = own_postgres.url()
     auth = {"Authorization": f"Bearer {_admin_token(url)}"}
-    for idle, first_after_restart in ((0.0, 200), (3600.0, 503)):
+    for idle, first_after_restart in ((0, 200), (3600, 503)):
         app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "DB_PING_AFTER_IDLE_SECONDS": idle})
         client = app.test_client()
         try:
