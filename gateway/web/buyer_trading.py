@@ -21,7 +21,7 @@ from gateway.trading.models import Auction, Negotiation
 from gateway.web import trading_labels
 from gateway.web.buyer import catalogue_item, listing_page
 from gateway.web.helpers import money, refused
-from gateway.web.trading_forms import offer_currency, offer_terms, typed_amount
+from gateway.web.trading_forms import offer_values, submit_offer, typed_amount
 from gateway.web.trading_labels import refusal_text
 from gateway.web.trading_state import amount_step, buyer_deals, live_auction, when_in
 from gateway.web.views import bp
@@ -74,11 +74,10 @@ def _own_negotiation(negotiation_id: int) -> tuple[Negotiation, Listing]:
 def buyer_offer(negotiation_id: int) -> ResponseReturnValue:
     p = require_principal()
     n, listing = _own_negotiation(negotiation_id)
-    values = {k: request.form.get(k, "") for k in ("amount", "transaction_type", "territory", "upfront_due_days")}
+    values = offer_values(request.form)
     try:
-        terms, values = offer_terms(request.form, listing)
-        amount = typed_amount(values["amount"], offer_currency(listing, request.form))
-        negotiation.make_offer(db_session(), n.id, "buyer", amount, terms, now=get_clock().now(), actor=p.actor)
+        amount = submit_offer(db_session(), n.id, "buyer", listing, request.form,
+                              now=get_clock().now(), actor=p.actor)
     except ValueError as exc:
         return listing_page(listing, str(exc), 422, values)
     except DomainError as exc:

@@ -15,7 +15,7 @@ from gateway.listings.api import load_listing
 from gateway.listings.models import TRANSACTION_TYPES, Listing
 from gateway.trading import negotiation
 from gateway.web.helpers import money, refused
-from gateway.web.trading_forms import offer_currency, offer_terms, typed_amount
+from gateway.web.trading_forms import offer_values, submit_offer
 from gateway.web.trading_labels import refusal_text
 from gateway.web.trading_state import staff_trading
 from gateway.web.views import bp
@@ -57,11 +57,10 @@ def staff_offer(negotiation_id: int) -> ResponseReturnValue:
     """A counter-offer from the seller side."""
     p = require_principal()
     nid, listing = _seller_negotiation(negotiation_id)
-    values = {k: request.form.get(k, "") for k in ("amount", "transaction_type", "territory", "upfront_due_days")}
+    values = offer_values(request.form)
     try:
-        terms, values = offer_terms(request.form, listing)
-        amount = typed_amount(values["amount"], offer_currency(listing, request.form))
-        negotiation.make_offer(db_session(), nid, "seller", amount, terms, now=get_clock().now(), actor=p.actor)
+        amount = submit_offer(db_session(), nid, "seller", listing, request.form,
+                              now=get_clock().now(), actor=p.actor)
     except ValueError as exc:
         return _page(listing, str(exc), 422, values, nid)
     except DomainError as exc:

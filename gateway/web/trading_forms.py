@@ -2,13 +2,17 @@
 allowed, then parsed exactly in the currency) and an offer's terms."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask_babel import gettext as _
 from moneyed import Money
 
 from gateway.listings.models import TRANSACTION_TYPES, Listing
+from gateway.trading import negotiation
 from kernel.money import parse_amount
+
+OFFER_FIELDS = ("amount", "transaction_type", "territory", "upfront_due_days")
 
 
 def typed_amount(raw: str, currency: str) -> Money:
@@ -20,7 +24,7 @@ def typed_amount(raw: str, currency: str) -> Money:
 def offer_terms(form: Any, listing: Listing) -> tuple[dict[str, Any], dict[str, str]]:
     """An offer's terms from the form (transaction type, territory, days until the upfront
     payment falls due), with the form's values to show again."""
-    values = {k: form.get(k, "").strip() for k in ("amount", "transaction_type", "territory", "upfront_due_days")}
+    values = offer_values(form)
     tx = values["transaction_type"] if values["transaction_type"] in TRANSACTION_TYPES else listing.transaction_type
     territory = [t.strip().upper() for t in values["territory"].replace("，", ",").replace(";", ",").split(",")
                  if t.strip()] or list(listing.territory)
@@ -34,3 +38,18 @@ def offer_terms(form: Any, listing: Listing) -> tuple[dict[str, Any], dict[str, 
 
 def offer_currency(listing: Listing, form: Any) -> str:
     return listing.headline_price_currency or form.get("currency", "").strip().upper() or "USD"
+
+
+def offer_values(form: Any) -> dict[str, str]:
+    """The offer form's fields as typed, to show again beside an error."""
+    return {k: form.get(k, "").strip() for k in OFFER_FIELDS}
+
+
+def submit_offer(session: Any, negotiation_id: int, side: str, listing: Listing, form: Any, *,
+                 now: dt.datetime, actor: str) -> Money:
+    """Parse the offer form and make the offer for ``side``; ValueError for a form a person
+    must correct, the service's DomainError for a refusal. Returns the amount offered."""
+    terms, values = offer_terms(form, listing)
+    amount = typed_amount(values["amount"], offer_currency(listing, form))
+    negotiation.make_offer(session, negotiation_id, side, amount, terms, now=now, actor=actor)
+    return amount
