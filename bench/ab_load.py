@@ -19,30 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import (
-    DEMO_TOKENS, ROOT, WORKLOAD, _driver_main, _plan, free_port, log, prepare_database,
-    start_gunicorn, stop, summarise, uptime,
+    ROOT, WORKLOAD, _driver_main, _plan, free_port, log, prepare_database,
+    start_gunicorn, stop, summarise, uptime, workload_ids,
 )
 from tests.support.postgres import PostgresServer
-
-
-def _ids(url: str) -> tuple[dict[str, Any], dict[str, str]]:
-    from sqlalchemy import select
-
-    from bench.load_setup import prepare_trading
-    from gateway.auth.models import User
-    from kernel.db import Database
-    from kernel.parties import Organisation
-
-    trading = prepare_trading(url)
-    db = Database(url)
-    with db.session() as s:
-        us = s.execute(select(User.subcentre_id).where(User.email == "staff.us@demo.example")).scalar_one()
-        org = s.execute(select(Organisation.id).where(Organisation.subcentre_id == us)
-                        .order_by(Organisation.id).limit(1)).scalar_one()
-    db.engine.dispose()
-    ids = {"org": org, "auctions": trading["auctions"], "bidders": trading["bidders"],
-           "listings": trading["listings"], "bid_turn": {}, "bid_base": 0}
-    return ids, {**DEMO_TOKENS, **trading["tokens"]}
 
 
 def main() -> None:
@@ -65,7 +45,7 @@ def main() -> None:
         sides: dict[str, dict[str, Any]] = {}
         for label, root in (("this", ROOT), ("base", args.base.resolve())):
             url = prepare_database(pg, f"gw_ab_{label}")
-            ids, tokens = _ids(url)
+            ids, tokens = workload_ids(url)
             env = {**os.environ, "PYTHONPATH": str(root), "GATEWAY_DATABASE_URL": url,
                    "GATEWAY_SECRET_KEY": "ab-bench-" + "x" * 40, "GATEWAY_SESSION_COOKIE_SECURE": "false",
                    "GATEWAY_LOG_LEVEL": "INFO"}

@@ -252,6 +252,28 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
+def workload_ids(url: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The ids and tokens the workload uses: the hot auctions and their bidders (prepared in
+    the database), the US sub-centre's first organisation, the demo tokens."""
+    from sqlalchemy import select
+
+    from bench.load_setup import prepare_trading
+    from gateway.auth.models import User
+    from kernel.db import Database
+    from kernel.parties import Organisation
+
+    trading = prepare_trading(url)
+    db = Database(url)
+    with db.session() as s:
+        us = s.execute(select(User.subcentre_id).where(User.email == "staff.us@demo.example")).scalar_one()
+        org = s.execute(select(Organisation.id).where(Organisation.subcentre_id == us)
+                        .order_by(Organisation.id).limit(1)).scalar_one()
+    db.engine.dispose()
+    ids = {"org": org, "auctions": trading["auctions"], "bidders": trading["bidders"],
+           "listings": trading["listings"], "bid_turn": {}, "bid_base": 0}
+    return ids, {**DEMO_TOKENS, **trading["tokens"]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rate", type=float, default=200.0)
@@ -275,23 +297,7 @@ def main() -> None:
     try:
         log("PostgreSQL up; migrating and loading demo data, hot auctions and a statement ...")
         url = prepare_database(pg)
-        from sqlalchemy import select
-
-        from bench.load_setup import prepare_trading
-        from gateway.auth.models import User
-        from kernel.db import Database
-        from kernel.parties import Organisation
-
-        trading = prepare_trading(url)
-        db = Database(url)
-        with db.session() as s:
-            us = s.execute(select(User.subcentre_id).where(User.email == "staff.us@demo.example")).scalar_one()
-            org = s.execute(select(Organisation.id).where(Organisation.subcentre_id == us)
-                            .order_by(Organisation.id).limit(1)).scalar_one()
-        db.engine.dispose()
-        ids = {"org": org, "auctions": trading["auctions"], "bidders": trading["bidders"],
-               "listings": trading["listings"], "bid_turn": {}, "bid_base": 0}
-        tokens = {**DEMO_TOKENS, **trading["tokens"]}
+        ids, tokens = workload_ids(url)
         env = {**os.environ, "GATEWAY_DATABASE_URL": url, "GATEWAY_SECRET_KEY": "load-bench-" + "x" * 40,
                "GATEWAY_SESSION_COOKIE_SECURE": "false", "GATEWAY_LOG_LEVEL": args.log_level}
         env.pop("GATEWAY_FAIL_AT", None)
