@@ -8,6 +8,7 @@ rolled back. ``fresh_db_url`` gives a database of its own to tests that need rea
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import shutil
 import uuid
@@ -30,6 +31,16 @@ if os.environ.get("CI") and BACKENDS != ["sqlite", "postgresql"]:
 
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test() -> Iterator[None]:
+    """Collect garbage once the test's other fixtures are finalised (an autouse fixture is set
+    up first, so it is torn down last), before pytest reads the unraisable exceptions of the
+    teardown: a database connection the test left open (a ResourceWarning, an error here) then
+    fails the test that leaked it, not whichever later test the collector happened to run in."""
+    yield
+    gc.collect()
 
 
 def migrate(url: str) -> None:
