@@ -158,6 +158,8 @@ def test_the_listing_page_shows_each_missing_item_ownership_screening_and_classi
     assert "letter_of_intent-status" not in status and "registration-status" not in status
     page = client.get(f"/staff/listings/{listing_id}").get_data(as_text=True)
     assert "No ownership evidence recorded for an asset.: Inspection software" in page
+    sign_in(client, users["compliance"]["email"])
+    assert '<a href="/compliance/cases/' in _item(_status(client, listing_id), "seller-screening")  # officers do
     post_form(client, "/language", {"locale": "zh_CN"})
     status = _status(client, listing_id)
     assert "有筛查案件正在审查" in status and "尚未记录权属证明" in status and "权属证明" in status
