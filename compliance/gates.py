@@ -10,7 +10,14 @@
 """
 from compliance.cases.service import Clearance, party_clearance
 from compliance.config import ComplianceConfig
-from compliance.export_control.gates import GateDecision, deal_gate, payment_gate
+from compliance.export_control.gates import (
+    GateDecision,
+    RecordStanding,
+    deal_gate,
+    licence_standing,
+    payment_gate,
+    registration_of,
+)
 from compliance.export_control.service import SubjectRef, request_classification
 from compliance.party import PartyRef, Reason
 from compliance.payments.service import PaymentCheck, PaymentDecision, check_payment
@@ -18,6 +25,7 @@ from compliance.screening.service import screen_party
 
 __all__ = [
     "Clearance", "ComplianceConfig", "GateDecision", "PartyRef", "PaymentCheck",
-    "PaymentDecision", "Reason", "SubjectRef", "check_payment", "deal_gate", "party_clearance",
-    "payment_gate", "request_classification", "screen_party",
+    "PaymentDecision", "Reason", "RecordStanding", "SubjectRef", "check_payment", "deal_gate",
+    "licence_standing", "party_clearance", "payment_gate", "registration_of",
+    "request_classification", "screen_party",
 ]

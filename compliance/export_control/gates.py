@@ -4,6 +4,8 @@
 (before the contract is signed); free passes. ``payment_gate``: restricted needs a licence
 valid on the payment date; free needs a confirmed contract registration dated on or before it.
 An unclassified subject, or a counterparty in an embargoed country, is refused.
+``licence_standing`` and ``registration_of`` show the same records to the pages ahead of the
+gates (what is missing before a deal or a payout).
 """
 from __future__ import annotations
 
@@ -69,13 +71,48 @@ def _valid(session: Session, cls: Classification, kind: str, on: dt.date) -> lis
     return list(session.execute(select(Licence).where(
         Licence.subject_type == cls.subject_type, Licence.subject_id == cls.subject_id,
         Licence.direction == cls.direction, Licence.kind == kind,
-        Licence.valid_from <= on, Licence.valid_to >= on)).scalars())
+        Licence.valid_from <= on, Licence.valid_to >= on).order_by(Licence.id)).scalars())
 
 
 def _any(session: Session, cls: Classification, kind: str) -> bool:
     return session.execute(select(Licence.id).where(
         Licence.subject_type == cls.subject_type, Licence.subject_id == cls.subject_id,
         Licence.direction == cls.direction, Licence.kind == kind).limit(1)).first() is not None
+
+
+@dataclass(frozen=True)
+class RecordStanding:
+    """Where a restricted subject stands with one kind of record (``letter_of_intent`` or
+    ``licence``) on a day: the record relied on (the one valid that day, else the latest
+    recorded, else none) and whether it is valid that day."""
+
+    kind: str
+    record: Licence | None
+    valid: bool
+
+
+def licence_standing(session: Session, subject: SubjectRef, direction: str,
+                     on: dt.date) -> tuple[RecordStanding, ...]:
+    """For a subject classified as restricted in ``direction``: its letter of intent and its
+    licence as the gates see them on ``on`` (empty for any other classification)."""
+    cls = current_classification(session, subject, direction)
+    if cls is None or cls.outcome != "restricted":
+        return ()
+    out = []
+    for kind in ("letter_of_intent", "licence"):
+        valid = _valid(session, cls, kind, on)
+        latest = valid[-1] if valid else session.execute(select(Licence).where(
+            Licence.subject_type == cls.subject_type, Licence.subject_id == cls.subject_id,
+            Licence.direction == cls.direction, Licence.kind == kind)
+            .order_by(Licence.valid_to.desc(), Licence.id.desc()).limit(1)).scalar_one_or_none()
+        out.append(RecordStanding(kind, latest, bool(valid)))
+    return tuple(out)
+
+
+def registration_of(session: Session, contract_ref: str) -> ContractRegistration | None:
+    """The contract registration recorded for ``contract_ref``, if any."""
+    return session.execute(select(ContractRegistration).where(
+        ContractRegistration.contract_ref == contract_ref)).scalar_one_or_none()
 
 
 def deal_gate(session: Session, subject: SubjectRef, on_date: dt.date, *,
@@ -107,8 +144,7 @@ def payment_gate(session: Session, subject: SubjectRef, contract_ref: str, on_da
                 f"restricted technology ({cls.entry_code}): no licence valid on {on_date}"
                 + (" (the recorded licence is not valid that day)" if expired else "")))
     elif cls is not None and cls.outcome == "free":
-        reg = session.execute(select(ContractRegistration).where(
-            ContractRegistration.contract_ref == contract_ref)).scalar_one_or_none()
+        reg = registration_of(session, contract_ref)
         if reg is None or reg.status != "confirmed" or reg.registered_on > on_date:
             reasons.append(Reason(
                 "registration_unconfirmed" if reg else "registration_missing",

@@ -79,6 +79,21 @@ CHECK_LABELS = {
     "period_over": _l("The listing period is already over."),
 }
 
+#: an asset's ownership evidence on the staff listing page
+OWNERSHIP_LABELS = {
+    "matches": _l("the registered owner matches the seller"),
+    "mismatch": _l("the registered owner is not the seller"),
+    "missing": _l("no ownership evidence recorded"),
+}
+
+#: why a party is not clear (``party_clearance`` reasons), in the reader's words
+CLEARANCE_LABELS = {
+    "embargoed_country": _l("its country is under a comprehensive embargo"),
+    "not_screened": _l("not screened under its current name and country"),
+    "party_under_review": _l("a screening case is under review"),
+    "party_blocked": _l("a screening case confirmed a match"),
+}
+
 CASE_STATUS_LABELS = {"open": _l("open"), "cleared": _l("cleared"), "confirmed": _l("confirmed")}
 
 CONTROL_LABELS = {"prohibited": _l("prohibited"), "restricted": _l("restricted"), "free": _l("free")}

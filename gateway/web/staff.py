@@ -17,9 +17,6 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-from compliance.cases.service import party_clearance
-from compliance.export_control.models import Classification
-from compliance.export_control.service import SubjectRef, current_classification
 from gateway.auth.access import allow, require_principal
 from gateway.db import db_session, get_clock
 from gateway.listings import bulk, lifecycle, service
@@ -27,7 +24,6 @@ from gateway.listings.access import can_edit
 from gateway.listings.api import load_listing
 from gateway.listings.codes import TECHNOLOGY_FIELDS
 from gateway.listings.errors import ImportRejected, InvalidListing, ListingError
-from gateway.listings.links import CATALOGUE_DIRECTION, seller_clearance_problems
 from gateway.listings.models import (
     ASSET_KINDS,
     DIRECTIONS,
@@ -53,6 +49,7 @@ from gateway.web.helpers import (
     timezone_of,
 )
 from gateway.web.labels import STATE_LABELS
+from gateway.web.listing_status import listing_status
 from gateway.web.views import bp
 from kernel.errors import DomainError, NotFound
 from kernel.parties import Organisation
@@ -233,21 +230,11 @@ def _listing_page(listing: Listing, errors: dict[str, Any] | None = None, status
     principal = require_principal()
     status = refused(status)
     session = db_session()
-    missing = lifecycle.publication_checks(listing, get_clock().now())
-    if listing.state in lifecycle.PUBLISHABLE:
-        missing += seller_clearance_problems(session, listing, lifecycle.compliance_config())
     allowed = [a for a in actions_from(listing.state) if a in PAGE_ACTIONS]
-    seller = session.get(Organisation, listing.seller_id)
-    clearance = party_clearance(session, seller, lifecycle.compliance_config())
-    direction = CATALOGUE_DIRECTION[listing.direction]
-    subject = SubjectRef("listing", str(listing.id))
-    classification = current_classification(session, subject, direction)
-    pending = session.execute(select(func.count()).select_from(Classification).where(
-        Classification.subject_type == subject.type, Classification.subject_id == subject.id,
-        Classification.status == "pending")).scalar_one()
-    return render_template("staff/listing.html", listing=listing, missing=missing, actions=allowed,
-                           clearance=clearance, classification=classification, classification_pending=pending,
-                           editable=can_edit(principal, listing), seller=seller, errors=errors or {},
+    return render_template("staff/listing.html", listing=listing, actions=allowed,
+                           status=listing_status(session, listing, get_clock().now()),
+                           editable=can_edit(principal, listing),
+                           seller=session.get(Organisation, listing.seller_id), errors=errors or {},
                            asset_kinds=ASSET_KINDS, patent_statuses=PATENT_STATUSES), status
 
 

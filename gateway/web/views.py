@@ -43,7 +43,8 @@ def _inject() -> dict[str, object]:
             "patent_status_labels": labels.PATENT_STATUS_LABELS, "check_labels": labels.CHECK_LABELS,
             "instruction_labels": labels.INSTRUCTION_STATUS_LABELS,
             "instruction_kind_labels": labels.INSTRUCTION_KIND_LABELS, "action_labels": labels.ACTION_LABELS,
-            "case_labels": labels.CASE_STATUS_LABELS, "control_labels": labels.CONTROL_LABELS}
+            "case_labels": labels.CASE_STATUS_LABELS, "control_labels": labels.CONTROL_LABELS,
+            "ownership_labels": labels.OWNERSHIP_LABELS, "clearance_labels": labels.CLEARANCE_LABELS}
 
 
 def _safe_next(target: str | None) -> str:

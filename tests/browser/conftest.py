@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -55,11 +55,9 @@ def live_server(live_app: Any) -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh browser context; console errors and failed requests fail the test."""
-    context = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 800})
-    pg = context.new_page()
+def watch(pg: Page) -> list[str]:
+    """Collect ``pg``'s console errors, page errors, failed requests and server errors (also
+    kept as ``pg.problems``)."""
     problems: list[str] = []
     pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
@@ -67,13 +65,50 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     pg.on("response", lambda r: problems.append(f"HTTP {r.status} for {r.url}")
           if r.status >= 500 else None)
     pg.problems = problems  # type: ignore[attr-defined]
+    return problems
+
+
+def _node_name(request: pytest.FixtureRequest) -> str:
+    return request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context; console errors and failed requests fail the test."""
+    context = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 800})
+    pg = context.new_page()
+    problems = watch(pg)
     yield pg
     ARTIFACTS.mkdir(exist_ok=True)
-    name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
     try:
-        pg.screenshot(path=str(ARTIFACTS / f"{name}-final.png"), full_page=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{_node_name(request)}-final.png"), full_page=True)
     finally:
         context.close()
+    assert not problems, problems
+
+
+@pytest.fixture
+def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[[str], Page]]:
+    """Browser contexts on demand, one per person in a journey (``new_page("buyer-a")``), each
+    watched like ``page``, screenshotted at the end under its name and closed; a problem in
+    any of them fails the test."""
+    opened: list[tuple[str, Page]] = []
+
+    def make(who: str) -> Page:
+        pg = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 800}).new_page()
+        watch(pg)
+        opened.append((who, pg))
+        return pg
+
+    yield make
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    for who, pg in opened:
+        try:
+            pg.screenshot(path=str(ARTIFACTS / f"{_node_name(request)}-{who}-final.png"), full_page=True)
+        finally:
+            pg.context.close()
+        problems += [f"{who}: {p}" for p in pg.problems]  # type: ignore[attr-defined]
     assert not problems, problems
 
 

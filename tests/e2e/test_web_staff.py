@@ -115,6 +115,138 @@ def test_asset_evidence_submit_then_publish_once_cleared(client, db, clock, user
     assert ">Withdraw<" in client.get(base).get_data(as_text=True)
 
 
+def _status(client: Any, listing_id: int) -> str:
+    html = client.get(f"/staff/listings/{listing_id}").get_data(as_text=True)
+    return html[html.index('id="compliance-status"'):html.index("</dl>", html.index('id="compliance-status"'))]
+
+
+def _item(status: str, element_id: str) -> str:
+    start = status.index(f'id="{element_id}"')
+    return status[status.rindex("<", 0, start):status.index("</dd>", start)]
+
+
+def test_the_listing_page_shows_each_missing_item_ownership_screening_and_classification(
+        client, db, clock, users, parties) -> None:
+    import datetime as dt
+
+    from compliance.screening.service import screen_party
+    from kernel.parties import Organisation
+    from tests.support.compliance import WATCH_V2, load_watch
+
+    listing_id = _draft(db, clock, parties)
+    with db.transaction() as s:
+        listing = s.get(Listing, listing_id)
+        staff = Staff(parties["us"])
+        proven = service.add_asset(s, listing, {"kind": "patent", "title": "Vision patent", "jurisdiction": "US",
+                                                "number": "US10000001B2", "status": "granted",
+                                                "expires_on": dt.date(2035, 1, 1)}, staff, clock.now())
+        service.record_ownership_evidence(s, listing, proven, {"registered_owner": "Photonics Lab Inc.",
+                                                               "matches_seller": True}, actor=staff, now=clock.now())
+        service.add_asset(s, listing, {"kind": "software_copyright", "title": "Inspection software"}, staff,
+                          clock.now())
+        load_watch(s, WATCH_V2, clock.now())  # "Kestrel Photonics Lab Inc.": a near miss of the seller
+        screen_party(s, s.get(Organisation, parties["seller_us"]), "test", clock.now(), "system:test")
+    sign_in(client, users["staff_us"]["email"])
+    status = _status(client, listing_id)
+    ownership = _item(status, "ownership-status")
+    assert 'class="ok">patent Vision patent: the registered owner matches the seller' in ownership
+    assert 'class="missing">software copyright Inspection software: no ownership evidence recorded' in ownership
+    screening = _item(status, "seller-screening")
+    assert 'class="missing"' in screening and "a screening case is under review" in screening
+    assert "screening cases #" in screening and "/compliance/cases/" not in screening  # staff get no link
+    assert "not classified yet" in _item(status, "classification-status")
+    assert "letter_of_intent-status" not in status and "registration-status" not in status
+    page = client.get(f"/staff/listings/{listing_id}").get_data(as_text=True)
+    assert "No ownership evidence recorded for an asset.: Inspection software" in page
+    sign_in(client, users["compliance"]["email"])
+    assert '<a href="/compliance/cases/' in _item(_status(client, listing_id), "seller-screening")  # officers do
+    post_form(client, "/language", {"locale": "zh_CN"})
+    status = _status(client, listing_id)
+    assert "有筛查案件正在审查" in status and "尚未记录权属证明" in status and "权属证明" in status
+
+
+def test_a_restricted_listing_shows_whether_its_letter_of_intent_and_licence_are_valid(
+        client, db, clock, users, parties) -> None:
+    import datetime as dt
+
+    from compliance.export_control.records import record_licence
+    from compliance.export_control.service import SubjectRef, classify
+    from tests.support.compliance import load_demo_catalogue
+
+    listing_id = _draft(db, clock, parties, direction="outbound")
+    subject = SubjectRef("listing", str(listing_id))
+    today = clock.now().date()
+    with db.transaction() as s:
+        load_demo_catalogue(s, clock.now())
+        classify(s, subject, "export", "181101X", "officer:test", "hybrid rice breeding", clock.now())
+    sign_in(client, users["staff_us"]["email"])
+    status = _status(client, listing_id)
+    assert "restricted (181101X)" in _item(status, "classification-status")
+    for kind in ("letter_of_intent", "licence"):
+        item = _item(status, f"{kind}-status")
+        assert 'class="missing"' in item and "not recorded yet" in item
+    with db.transaction() as s:
+        record_licence(s, subject, "export", "letter_of_intent", number="LOI-7", authority="MOFCOM",
+                       scope="breeding", issued_on=today - dt.timedelta(days=40),
+                       valid_from=today - dt.timedelta(days=40), valid_to=today + dt.timedelta(days=100),
+                       now=clock.now(), actor="officer:test")
+        record_licence(s, subject, "export", "licence", number="LIC-9", authority="MOFCOM", scope="breeding",
+                       issued_on=today - dt.timedelta(days=30), valid_from=today - dt.timedelta(days=30),
+                       valid_to=today - dt.timedelta(days=1), now=clock.now(), actor="officer:test")
+    status = _status(client, listing_id)
+    letter, licence = _item(status, "letter_of_intent-status"), _item(status, "licence-status")
+    assert 'class="ok"' in letter and "LOI-7" in letter and "valid today" in letter
+    assert 'class="missing"' in licence and "LIC-9" in licence and "not valid today" in licence
+    assert "Letter of intent" in status and "Export or import licence" in status
+
+
+def test_a_free_deal_shows_its_contract_registration_due_date_and_record(client, db, clock, users, parties) -> None:
+    import datetime as dt
+
+    from moneyed import Money
+
+    from compliance.export_control.records import record_registration
+    from compliance.export_control.service import SubjectRef
+    from gateway.trading.deals import sign_contract, strike_deal
+    from gateway.trading.fixed_price import open_notice
+    from tests.support.trading import buyer, published_listing
+
+    with db.transaction() as s:
+        listing = published_listing(s, parties, clock.now(), mode="fixed_price")
+        listing_id = listing.id
+    sign_in(client, users["staff_us"]["email"])
+    status = _status(client, listing_id)
+    assert "free" in _item(status, "classification-status") and "registration-status" not in status  # no deal yet
+    assert "letter_of_intent-status" not in status
+    with db.transaction() as s:
+        listing = s.get(Listing, listing_id)
+        open_notice(s, listing, deposit=Money("0.00", "USD"), increment=Money("1000.00", "USD"),
+                    now=clock.now(), actor="test")
+        deal = strike_deal(s, listing, buyer_org_id=buyer(s, clock.now(), "Deal Buyer"),
+                           price=Money("250000.00", "USD"), channel="fixed_price", source_id=1,
+                           now=clock.now(), actor="test")
+        deal_id, ref = deal.id, deal.reference
+    item = _item(_status(client, listing_id), "registration-status")
+    assert ref in item and "due 60 days after the contract is signed (not signed yet)" in item
+    assert 'class="missing"' in item and "not recorded yet" in item
+    signed = clock.now().date()
+    with db.transaction() as s:
+        sign_contract(s, deal_id, signed, now=clock.now(), actor="test")
+    item = _item(_status(client, listing_id), "registration-status")
+    assert "due Jan 22, 2027" in item and "overdue" not in item  # signed Nov 23 + 60 days
+    clock.advance(days=61)
+    item = _item(_status(client, listing_id), "registration-status")
+    assert "overdue" in item and 'class="missing"' in item
+    with db.transaction() as s:
+        record_registration(s, SubjectRef("listing", str(listing_id)), "import", ref, signed_on=signed,
+                            registration_number="REG-2027-1", registered_on=clock.now().date(),
+                            now=clock.now(), actor="officer:test")
+    item = _item(_status(client, listing_id), "registration-status")
+    assert 'class="ok"' in item and "confirmed REG-2027-1" in item and "overdue" not in item
+    post_form(client, "/language", {"locale": "zh_CN"})
+    assert "合同登记" in _status(client, listing_id)
+
+
 CSV_HEADER = ("direction,seller_id,title_zh,title_en,technology_field,ipc_classes,trl,transaction_type,"
               "territory,pricing_mode,asking_price,currency,period_start,period_end\n")
 
