@@ -1,14 +1,25 @@
 """Benchmark of party screening: latency, throughput, and recall/false positives against peers.
 
-Run: ``.venv/bin/python bench/screening.py [--seed N] [--no-peers]`` (never part of the test
-suite). Builds a seeded list of 25,000 entries (Latin, Chinese, Korean, Cyrillic) with about
-60,000 aliases, times queries on 1 and 2 processes (wall and CPU time per query, with the
-machine's load average beside them), and scores a labelled set against three references: our
-matcher at the configured thresholds, a plain rapidfuzz full scan (``process.extractOne`` with
-WRatio over every name, no transliteration), and nomenklatura's name matchers, installed from
-PyPI into a throwaway venv (bench/requirements.txt; ``SCREENING_PEERS_VENV`` overrides where).
-nomenklatura is handed each query's expected entry plus the rapidfuzz top ten, so it is
-measured on scoring, not retrieval.
+Run: ``.venv/bin/python bench/screening.py [--seed N] [--entries N] [--queries N] [--cold]
+[--no-peers | --no-nomenklatura]`` (never part of the test suite; ``--entries 600 --queries 50
+--no-nomenklatura`` is a quick check that it runs). Builds a seeded list of 25,000 entries
+(Latin, Chinese, Korean, Cyrillic) with over 60,000 aliases, times queries on 1 and 2 processes
+(wall and CPU time per query, with the machine's load average beside them), and scores a
+labelled set against three references: our matcher at the configured thresholds, a plain
+rapidfuzz full scan (``process.extract`` with WRatio over every name, no transliteration), and
+nomenklatura's name matchers, installed from PyPI into a throwaway venv
+(bench/requirements.txt; ``SCREENING_PEERS_VENV`` overrides where). nomenklatura is handed each
+query's expected entry plus the rapidfuzz top ten, so it is measured on scoring, not retrieval.
+
+Timing is honest about caches: every timed query is a distinct string (none repeated, none
+used in the warm-up), and the normalised-name cache the index build filled with the listed
+names is emptied before timing, so no timed query finds its own name cached. The per-token
+caches (transliteration, token similarity) stay warm, as in a running service; ``--cold``
+empties every screening cache before each query instead (the worst case).
+
+Every reference counts hits the same way: a positive is found when its entry is among the
+hits above the reference's threshold (not only the top one), a negative is wrongly flagged when
+anything is.
 
 The labelled pairs are split by a hash of the query text into a ``dev`` half (the only half the
 configured threshold was chosen on) and a ``holdout`` half; both are printed, and ``--seed``
@@ -33,7 +44,9 @@ sys.path[:0] = [str(HERE.parent), str(HERE / "data")]
 
 from rapidfuzz import fuzz, process, utils  # noqa: E402
 
-from compliance.screening import ScreeningIndex, ScreeningQuery, screen  # noqa: E402
+from compliance.screening import ScreeningIndex, ScreeningQuery, screen, translit  # noqa: E402
+from compliance.screening.normalise import name_forms  # noqa: E402
+from compliance.screening.scoring import token_similarity  # noqa: E402
 from screening_corpus import Corpus  # noqa: E402
 from screening_labels import labelled  # noqa: E402
 
@@ -64,10 +77,18 @@ def split_of(query: str) -> str:
     return "dev" if hashlib.sha256(query.encode("utf-8")).digest()[0] % 2 == 0 else "holdout"
 
 
+#: the screening's lru caches: ``--cold`` empties them all before each timed query
+CACHES = (name_forms, token_similarity, translit._pinyin, translit._hangul)
+COLD = False  # set before forking, like INDEX
+
+
 def timed_queries(queries: list[str]) -> list[tuple[float, float]]:
     """(wall ms, CPU ms) per query."""
     out = []
     for q in queries:
+        if COLD:
+            for cache in CACHES:
+                cache.cache_clear()
         wall, cpu = time.perf_counter(), time.thread_time()
         screen(INDEX, ScreeningQuery(q), THRESHOLDS)
         out.append(((time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000))
@@ -151,10 +172,9 @@ def evaluate_rapidfuzz(pairs, names, owners):
         best: dict[str, tuple[float, str]] = {}
         for _, score, i in top:  # best score per entry, entries in score order
             best.setdefault(owners[i], (score, utils.default_process(names[i])))
-        flagged = [e for e, (sc, _) in best.items() if sc >= cutoff]
-        # extractOne's answer is the first of the top scores: that one entry is "the hit"
-        found = flagged[:1]
-        rows.append(_row(cat, query, target, found, list(best.values())[:2]))
+        # like ours: every entry scoring at or above the threshold is a hit (up to max_hits)
+        flagged = [e for e, (sc, _) in best.items() if sc >= cutoff][:THRESHOLDS.max_hits]
+        rows.append(_row(cat, query, target, flagged, [best[e] for e in flagged[:2]]))
     ms = (time.perf_counter() - started) * 1000 / len(pairs)
     log(f"rapidfuzz full scan: {ms:.1f} ms per query over {len(names)} names")
     return rows, tops
@@ -210,28 +230,60 @@ def evaluate_nomenklatura(pairs, tops, by_id):
     return out
 
 
+def distinct_queries(pairs, entries, count: int) -> tuple[list[str], list[str], int]:
+    """(``count`` distinct queries to time, up to 200 others to warm up with, how many of the
+    timed are labelled queries): the labelled queries first, then listed names and aliases
+    picked evenly over the whole list; nothing repeated, nothing shared between the two."""
+    labelled_queries = list(dict.fromkeys(q for _, q, _ in pairs))
+    seen = set(labelled_queries)
+    rest = [n for n in dict.fromkeys(n for e in entries for n, _ in e.all_names())
+            if n not in seen]
+    step = max(1, len(rest) // max(1, count + 200 - len(labelled_queries)))
+    picks = rest[::step]
+    warm = set(picks[::max(1, len(picks) // 200)][:200])
+    timed = (labelled_queries + [p for p in picks if p not in warm])[:count]
+    return timed, sorted(warm), min(count, len(labelled_queries))
+
+
 def main() -> None:
-    global INDEX
+    global INDEX, COLD
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=20240501)
-    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--entries", type=int, default=25_000,
+                        help="list size (the labelled set's targets included)")
+    parser.add_argument("--queries", type=int, default=3000, help="distinct queries to time")
+    parser.add_argument("--cold", action="store_true",
+                        help="empty every screening cache before each timed query")
+    parser.add_argument("--no-peers", action="store_true", help="no rapidfuzz, no nomenklatura")
+    parser.add_argument("--no-nomenklatura", action="store_true",
+                        help="rapidfuzz only (nomenklatura needs a venv from PyPI)")
     args = parser.parse_args()
     corpus = Corpus(args.seed)
     pairs, targets = labelled(corpus)
-    snapshot = corpus.snapshot(25_000, extra=targets)
+    if args.entries < len(targets):
+        parser.error(f"--entries must be at least {len(targets)} (the labelled set's targets)")
+    snapshot = corpus.snapshot(args.entries, extra=targets)
     aliases = sum(len(e.aliases) for e in snapshot.entries)
     splits = [split_of(q) for _, q, _ in pairs]
-    log(f"seed {args.seed}; list: {len(snapshot.entries)} entries, {aliases} aliases; labelled "
-        f"pairs: {len(pairs)} ({splits.count('dev')} dev, {splits.count('holdout')} holdout)")
+    log(f"seed {args.seed}; list: {len(snapshot.entries)} entries, {aliases} aliases (the issue "
+        f"asks 25,000 and 60,000); labelled pairs: {len(pairs)} ({splits.count('dev')} dev, "
+        f"{splits.count('holdout')} holdout)")
     started = time.perf_counter()
     INDEX = ScreeningIndex([snapshot])
     log(f"index built in {time.perf_counter() - started:.1f} s ({len(INDEX)} names)")
 
-    queries = [q for _, q, _ in pairs]
-    queries += [e.primary_name for e in snapshot.entries[::25]]
-    queries = (queries * 3)[:3000]
-    timed_queries(queries[:200])  # warm the caches the way a running service would be
+    queries, warm_up, labelled_timed = distinct_queries(pairs, snapshot.entries, args.queries)
+    # the build normalised every listed name: forget them, so that a timed query that is a
+    # listed name is normalised afresh, as a new party's name would be
+    name_forms.cache_clear()
+    timed_queries(warm_up)  # warm the per-token caches the way a running service would be
+    COLD = args.cold
+    log(f"timing {len(queries)} distinct queries ({labelled_timed} labelled, the rest listed "
+        f"names and aliases), none repeated or used to warm up; "
+        + ("every screening cache emptied before each query" if COLD else
+           "the name cache emptied after the index build, the per-token caches warm"))
     run_latency(queries)
+    COLD = False
 
     table = {"ours": evaluate_ours(pairs)}
     log(f"configured thresholds: review {THRESHOLDS.review}, block {THRESHOLDS.block}, "
@@ -245,7 +297,9 @@ def main() -> None:
                 names.append(n)
                 owners.append(e.entry_id)
         table["rapidfuzz WRatio"], tops = evaluate_rapidfuzz(pairs, names, owners)
-        table.update(evaluate_nomenklatura(pairs, tops, {e.entry_id: e for e in snapshot.entries}))
+        if not args.no_nomenklatura:
+            table.update(evaluate_nomenklatura(pairs, tops,
+                                               {e.entry_id: e for e in snapshot.entries}))
     print()
     for name, rows in table.items():
         summarise(name, rows)

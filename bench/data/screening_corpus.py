@@ -1,6 +1,6 @@
 """Synthetic sanctions list and labelled query set for bench/screening.py (seeded, repeatable).
 
-25,000 entries in Latin, Chinese, Korean and Cyrillic script with about 60,000 aliases, and
+25,000 entries in Latin, Chinese, Korean and Cyrillic script with over 60,000 aliases, and
 labelled query/entry pairs: positives (legal forms, word order, typos, full-width, cross-script)
 and near-miss negatives (same shape, a different distinctive word or person).
 """
@@ -106,7 +106,8 @@ class Corpus:
     def korean_person(self) -> tuple[str, list[str]]:
         name = self.rng.choice(KO_SURNAME) + self.hangul(2)
         rom = Romanizer(name[0]).romanize().capitalize(), Romanizer(name[1:]).romanize().capitalize()
-        return name, [f"{rom[0]} {rom[1]}"]
+        # lists carry the romanisation in both orders (family name first, and last)
+        return name, [f"{rom[0]} {rom[1]}", f"{rom[1]} {rom[0].upper()}"]
 
     def russian_company(self) -> tuple[str, list[str]]:
         core = to_cyrillic(self.word().lower())
@@ -116,7 +117,8 @@ class Corpus:
     def russian_person(self) -> tuple[str, list[str]]:
         first = self.rng.choice(RU_FIRST)
         last = to_cyrillic(self.word().lower()) + self.rng.choice(("ов", "ев", "ин"))
-        return f"{last} {first}", [f"{anyascii(first)} {anyascii(last)}"]
+        # the Cyrillic name in both orders, and its Latin transliteration
+        return f"{last} {first}", [f"{first} {last}", f"{anyascii(first)} {anyascii(last)}"]
 
     def snapshot(self, n: int = 25_000, extra: tuple[ListEntry, ...] = ()) -> ListSnapshot:
         kinds = [(self.latin_company, "entity", 6), (self.latin_person, "individual", 4),

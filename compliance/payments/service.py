@@ -6,12 +6,19 @@ Rules, all applied (a hold lists every reason found):
    review or a confirmed match holds.
 2. Export control (``payment_gate``) for the subject paid for: prohibited; restricted without a
    licence valid on the payment date; free without a confirmed contract registration.
-3. A single payment of a filing kind above the USD threshold needs the contract's tax filing
-   record (one per contract covers its later payments).
-4. Structuring: this payment and earlier ones to the same payee within the window, each at or
-   under the threshold, of filing kinds, on contracts with no filing record, together above the
-   threshold and at least ``structuring_min_payments`` of them, open a review case and hold.
+3. A single outbound payment of a filing kind above the USD threshold needs the contract's tax
+   filing record (one per contract covers its later payments).
+4. Structuring: this outbound payment and earlier ones to the same payee within the window,
+   each at or under the threshold, of filing kinds, on contracts with no filing record,
+   together above the threshold and at least ``structuring_min_payments`` of them, open a
+   review case and hold.
    A cleared structuring case resets the count (checks before its decision no longer count).
+
+Rules 3 and 4 are about money leaving the country (``outbound``: the payee is a non-resident,
+e.g. a royalty paid to an overseas licensor for technology brought in); a domestic payout of any
+size is neither held for a tax filing nor counted as structuring. A check that does not say is
+treated as outbound (the strict way). The log does not keep the direction: a payee's residency
+is its organisation's, so the payments to one payee are all outbound or all domestic.
 
 Settlement converts and passes ``usd_equivalent_minor`` with the rate it used; compliance does
 no FX of its own.
@@ -46,7 +53,9 @@ PAYMENT_KINDS = ("royalty", "service", "licence_fee", "technology_transfer", "de
 @dataclass(frozen=True)
 class PaymentCheck:
     """One payout settlement wants to make. ``payment_ref`` (the instruction id) makes a
-    repeated check of the same payment count once; ``subject`` is what is paid for."""
+    repeated check of the same payment count once; ``subject`` is what is paid for;
+    ``outbound`` says whether the money leaves the country (only then do the tax filing and
+    structuring rules apply)."""
 
     contract_ref: str
     payee_party: PartyLike
@@ -60,6 +69,7 @@ class PaymentCheck:
     subject: SubjectRef | None = None
     direction: str | None = None
     counterparty_country: str | None = None
+    outbound: bool = True
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,7 @@ def check_payment(session: Session, check: PaymentCheck, now: dt.datetime, actor
                             direction=check.direction,
                             counterparty_country=check.counterparty_country, config=cfg)
         reasons.extend(gate.reasons)
-    filing_kind = check.kind in cfg.tax_filing_kinds
+    filing_kind = check.outbound and check.kind in cfg.tax_filing_kinds
     filing = has_tax_filing(session, check.contract_ref, check.on)
     if filing_kind and check.usd_equivalent_minor > threshold and filing is None:
         reasons.append(Reason("tax_filing_required",
@@ -210,6 +220,7 @@ def check_payment(session: Session, check: PaymentCheck, now: dt.datetime, actor
                        "amount_minor": check.amount_minor, "currency": check.currency,
                        "usd_equivalent_minor": check.usd_equivalent_minor,
                        "usd_rate": check.usd_rate, "threshold_usd_minor": threshold,
+                       "outbound": check.outbound,
                        "tax_filing_id": filing.id if filing else None,
                        "window_check_ids": [r.id for r in window], "case_id": case_id,
                        "subject": str(check.subject) if check.subject else None})

@@ -125,7 +125,7 @@ def _open_lines(session: Any) -> dict[str, list[dict[str, Any]]]:
     """Received money not yet allocated, per currency (to match an unpaid instruction to)."""
     rows = session.execute(select(StatementLineRecord).where(
         StatementLineRecord.match_status.in_(("unmatched", "exception", "partial")),
-        StatementLineRecord.direction == "CRDT")
+        StatementLineRecord.direction == "CRDT", StatementLineRecord.reversal.is_(False))
         .order_by(StatementLineRecord.id).limit(PICK_LIMIT)).scalars()
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:

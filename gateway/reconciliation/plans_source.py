@@ -10,6 +10,9 @@ account); the statement debit that shows it leaving is matched to the instructio
 in EndToEndId, or amount, date and payee), booked bank against suspense, and the instruction is
 settled without a second booking. A payout finance already confirmed by hand is no longer
 expected, so its statement line goes to the exceptions queue instead of being booked twice.
+
+Unmatching a receipt undoes it in the plans module too (the instruction is due again) while the
+money is still in the buyer's escrow; once it has moved on, the unmatch is refused.
 """
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ from sqlalchemy.orm import Session
 from kernel.clock import Clock
 from kernel.parties import Organisation
 from settlement.plans.models import SettlementInstruction
-from settlement.plans.service import confirm_payout, record_funds_received
+from settlement.plans.errors import TransitionRefused
+from settlement.plans.service import confirm_payout, record_funds_received, undo_funds_received
 from settlement.reconciliation.expected import (
     IN, OUT, ExpectedPayment, ReversalNotice, SettlementNotice,
 )
@@ -33,6 +37,8 @@ AWAITING_FUNDS = ("scheduled", "due")
 AWAITING_STATEMENT = ("paid_out",)
 #: an instruction's payout is expected under its own id: its pay-in has a match already
 PAYOUT_SUFFIX = "/out"
+#: the bank reference the plans module records for money a reconciliation match reported
+MATCH_REF = "recon-match-"
 
 
 def _split(expected_id: str) -> tuple[int | None, bool]:
@@ -108,18 +114,35 @@ class PlansPaymentSource:
                 continue  # partial payments wait in suspense until the last one arrives
             instr = session.get(SettlementInstruction, int(notice.instruction_id))
             record_funds_received(session, instr.id, instr.payin, now=self.clock.now(), actor=notice.actor,
-                                  bank_ref=f"recon-match-{notice.match_id}", from_purpose="suspense")
+                                  bank_ref=f"{MATCH_REF}{notice.match_id}", from_purpose="suspense")
 
     def funds_paid_out(self, session: Session, notices: Sequence[SettlementNotice]) -> None:
         for notice in notices:
             n, payout = _split(notice.instruction_id)
             if notice.complete and payout and n is not None:  # a settled one is a replay
                 confirm_payout(session, n, now=self.clock.now(),
-                               actor=notice.actor, bank_ref=f"recon-match-{notice.match_id}",
+                               actor=notice.actor, bank_ref=f"{MATCH_REF}{notice.match_id}",
                                bank_booked=True)
 
     def settlement_reverted(self, session: Session, notice: ReversalNotice) -> None:
-        # an unmatch after the instruction moved on is finance's to resolve by hand; the audit
-        # trail has both the match and its reversal
-        return None
+        """Finance unmatched: a receipt this match reported is undone (the instruction is due
+        again, the buyer's escrow credit reversed into suspense, where the unmatch left the
+        money's debit). Refused with ``TransitionRefused`` -- and the unmatch with it, in the
+        same transaction -- once the money has moved on from the escrow, or for a payout the
+        match confirmed (settled). A partial match told the plans module nothing."""
+        n, payout = _split(notice.instruction_id)
+        instr = session.get(SettlementInstruction, n) if n is not None else None
+        if instr is None:
+            return
+        if payout:
+            if instr.status == "settled":
+                raise TransitionRefused(
+                    f"{instr.ref} is settled: its payout was confirmed from this statement "
+                    "line, so the match cannot be undone here; correct it by hand",
+                    field="match_id", status=instr.status, target="paid_out")
+            return
+        if instr.received_bank_ref == f"{MATCH_REF}{notice.match_id}":
+            undo_funds_received(session, instr.id, now=self.clock.now(), actor=notice.actor,
+                                reason=f"reconciliation match {notice.match_id} undone: "
+                                       f"{notice.reason}")
 

@@ -1,8 +1,8 @@
 """Settlement's payment gate, answered by compliance's payment rules.
 
 Settlement asks "may this payment be released?" with a ``PaymentRequest`` (plain data);
-compliance decides with ``check_payment`` (tax filing above USD 50,000, structuring, licence and
-registration, party clearance) and logs the check. The gateway is the one place that knows both.
+compliance decides with ``check_payment`` (tax filing above USD 50,000 and structuring for
+outbound payments, licence and registration, party clearance) and logs the check. The gateway is the one place that knows both.
 
 What the payment is for (the listing whose technology was classified) comes from the deal:
 ``deal_subject`` finds the trading deal whose reference is the plan's contract reference and
@@ -62,6 +62,8 @@ class CompliancePaymentGate:
             subject=self.subject_for(session, request),
             # money leaving China pays for technology brought in
             direction="import" if request.outbound else "export",
+            # the tax filing and structuring rules are about money leaving the country
+            outbound=request.outbound,
         ), self.clock.now(), "system:settlement", self.config)
         if decision.decision == "release":
             return PaymentDecision("release")

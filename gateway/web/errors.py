@@ -40,6 +40,8 @@ ERROR_TEXTS: dict[str, Any] = {
     "line_already_allocated": _l("The statement line has no unallocated amount left for that."),
     "reconciliation_invalid_allocation": _l("The allocation does not add up (amounts, currencies "
                                             "or directions)."),
+    "reconciliation_reversal_pays_nothing": _l("A reversal, or the entry it undoes, pays no "
+                                               "instruction: it is not matched."),
     "write_off_above_limit": _l("The difference of %(difference)s %(currency)s is above the "
                                 "write-off limit of %(limit)s %(currency)s."),
     "match_already_reverted": _l("The match was undone already."),

@@ -103,7 +103,7 @@ ACTION_LABELS = {"submit": _l("Submit for review"), "publish": _l("Publish"), "w
 EXCEPTION_KIND_LABELS = {
     "unmatched_line": _l("unmatched line"), "ambiguous": _l("ambiguous"),
     "difference": _l("amount differs"), "already_matched": _l("instruction already matched"),
-    "unpaid_instruction": _l("unpaid instruction"),
+    "unpaid_instruction": _l("unpaid instruction"), "reversal": _l("reversal"),
 }
 
 RESOLUTION_LABELS = {"matched": _l("matched"), "split": _l("split"), "written_off": _l("written off")}
@@ -115,4 +115,5 @@ RULE_LABELS = {
     "grouped_one_line": _l("one line, several instructions"),
     "grouped_partials": _l("several lines, one instruction"), "manual": _l("by hand"),
     "suggestion": _l("suggestion"), "unmatched": _l("unmatched before"),
+    "reversed_match": _l("match of the entry reversed"),
 }

@@ -19,6 +19,7 @@ from .run import RunSummary, run_due
 from .service import (
     close_royalty_years, confirm_payout, create_plan, find_by_reference, get_plan,
     plan_for_deal, record_funds_received, record_milestone_event, submit_royalty_report,
+    undo_funds_received,
 )
 from .terms import (
     DealTerms, Direction, Milestone, RatePolicy, RoyaltyPeriod, RoyaltyTerms, Schedule,
@@ -32,7 +33,7 @@ __all__ = [
     "SettlementPlan", "SettlementInstruction", "InstructionLine", "STATUSES", "TRANSITIONS",
     "check_transition", "build_rf", "validate_rf", "is_valid_rf", "print_rf", "human_ref",
     "create_plan", "run_due", "RunSummary", "record_milestone_event", "record_funds_received",
-    "confirm_payout", "submit_royalty_report", "close_royalty_years", "get_plan",
+    "confirm_payout", "undo_funds_received", "submit_royalty_report", "close_royalty_years", "get_plan",
     "plan_for_deal", "find_by_reference",
     "PlanError", "InvalidTerms", "InvalidReference", "PlanNotFound", "PlanExists",
     "TransitionRefused", "AmountMismatch", "RoyaltyReportRefused",

@@ -2,7 +2,8 @@
 
 scheduled -> due -> funds_received -> compliance_released -> converted -> paid_out -> settled;
 held (with a reason) from funds_received when the payment gate says hold, back to
-compliance_released when it later says release; cancelled before any money came in.
+compliance_released when it later says release; cancelled before any money came in; back to
+due from funds_received or held when the receipt is undone (the money did not stand).
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ STATUSES = ("scheduled", "due", "funds_received", "compliance_released", "conver
 TRANSITIONS: dict[str, frozenset[str]] = {
     "scheduled": frozenset({"due", "cancelled"}),
     "due": frozenset({"funds_received", "cancelled"}),
-    "funds_received": frozenset({"compliance_released", "held"}),
-    "held": frozenset({"compliance_released"}),
+    "funds_received": frozenset({"compliance_released", "held", "due"}),
+    "held": frozenset({"compliance_released", "due"}),
     "compliance_released": frozenset({"converted"}),
     "converted": frozenset({"paid_out"}),
     "paid_out": frozenset({"settled"}),
@@ -30,7 +31,7 @@ TERMINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 #: who may take each step: ``system`` is run-due, ``finance`` a person in finance (or
 #: reconciliation acting for them), ``buyer`` the licensee reporting royalties
 STEP_ACTORS: dict[str, frozenset[str]] = {
-    "due": frozenset({"system"}),
+    "due": frozenset({"system", "finance"}),  # finance: a receipt undone
     "funds_received": frozenset({"finance"}),
     "compliance_released": frozenset({"system"}),
     "held": frozenset({"system"}),

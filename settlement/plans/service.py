@@ -29,7 +29,7 @@ from .fees import effective_shares
 from .models import SettlementInstruction, SettlementPlan
 from .pricing import add_lines, fee_bounds, figure_lines, price_payin
 from .references import human_ref, rf_for_human_ref
-from .steps import receive_funds, settle
+from .steps import receive_funds, settle, undo_receipt
 from .terms import DealTerms, RatePolicy, RoyaltyPeriod
 
 PERIOD_MONTHS = {RoyaltyPeriod.QUARTER: 3, RoyaltyPeriod.HALF_YEAR: 6, RoyaltyPeriod.YEAR: 12}
@@ -231,6 +231,16 @@ def record_funds_received(session: Session, instruction_id: int, amount: Money, 
     instr = lock_instruction(session, instruction_id)
     receive_funds(session, instr.plan, instr, amount, now=now, actor=actor, bank_ref=bank_ref,
                   from_purpose=from_purpose)
+    return instr
+
+
+def undo_funds_received(session: Session, instruction_id: int, *, now: dt.datetime, actor: str,
+                        reason: str) -> SettlementInstruction:
+    """The payment reported received did not stand (reconciliation unmatched it): the
+    instruction is due again and its escrow credit reversed; refused (``TransitionRefused``)
+    once the money has moved on from the escrow."""
+    instr = lock_instruction(session, instruction_id)
+    undo_receipt(session, instr, now=now, actor=actor, reason=reason)
     return instr
 
 

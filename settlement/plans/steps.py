@@ -13,16 +13,20 @@ from collections import defaultdict
 from decimal import Context, Decimal
 
 from moneyed import Money
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kernel.audit import record_event
 from kernel.money import from_minor, to_minor
 from settlement.fx import find_rate
 from settlement.fx.store import DbRateSource
-from settlement.ledger import Leg, TransferSpec, get_or_open_account, post_transfers
+from settlement.ledger import (
+    Leg, TransferSpec, get_or_open_account, post_transfers, reverse_transfer,
+)
+from settlement.ledger.models import Transfer
 
 from .config import PlanConfig
-from .errors import AmountMismatch
+from .errors import AmountMismatch, TransitionRefused
 from .gate import PaymentDecision, PaymentGate, PaymentRequest
 from .lifecycle import check_transition
 from .models import SettlementInstruction, SettlementPlan
@@ -116,7 +120,7 @@ def receive_funds(session: Session, plan: SettlementPlan, instr: SettlementInstr
         return False
     check_transition(instr.status, "funds_received")
     p = instr.payin_currency
-    tid = _post(session, instr, "funds_received", [
+    tid = _post(session, instr, _receipt_step(session, instr), [
         Leg(_account(session, "exchange", 0, from_purpose, p, now, actor), "debit", amount),
         Leg(_account(session, "organisation", instr.payer_org_id, "buyer_escrow", p, now, actor),
             "credit", amount)], now=now, actor=actor, description="funds received")
@@ -124,6 +128,40 @@ def receive_funds(session: Session, plan: SettlementPlan, instr: SettlementInstr
     instr.received_bank_ref = bank_ref
     _move(session, instr, "funds_received", now=now, actor=actor, transfer_id=tid, amount=amount)
     return True
+
+
+#: the ledger key suffix of a receipt's reversal (``undo_receipt``)
+UNDONE = ":undone"
+
+
+def _receipt_step(session: Session, instr: SettlementInstruction) -> str:
+    """The ledger step of the instruction's current receipt: ``funds_received``, and after a
+    receipt was undone ``funds_received.2`` and so on (a ledger key posts once)."""
+    undone = session.execute(select(func.count()).select_from(Transfer).where(
+        Transfer.key.like(f"{ledger_key(instr, 'funds_received')}%{UNDONE}"))).scalar_one()
+    return "funds_received" if not undone else f"funds_received.{undone + 1}"
+
+
+def undo_receipt(session: Session, instr: SettlementInstruction, *, now: dt.datetime,
+                 actor: str, reason: str) -> int:
+    """funds_received (or held) -> due: the money reported received did not stand (the bank
+    returned it, or reconciliation matched the wrong line and finance unmatched it). The
+    receipt's transfer is reversed (the buyer's escrow back to where it came from) and the
+    instruction waits for its money again. Refused once the money has moved on from the
+    escrow (released, converted, paid out). Returns the reversing transfer's id."""
+    if instr.status not in ("funds_received", "held"):
+        raise TransitionRefused(
+            f"{instr.ref} is {instr.status}: the money received has moved on from the buyer's "
+            "escrow, so its receipt cannot be undone; correct it by hand", field="status",
+            status=instr.status, target="due")
+    key = ledger_key(instr, _receipt_step(session, instr))
+    original = session.execute(select(Transfer.id).where(Transfer.key == key)).scalar_one()
+    reversal = reverse_transfer(session, original, key=key + UNDONE, at=now, actor=actor,
+                                description=f"{instr.ref} receipt undone"[:255])
+    instr.funds_received_at = None
+    instr.received_bank_ref = None
+    _move(session, instr, "due", now=now, actor=actor, transfer_id=reversal.id, reason=reason)
+    return reversal.id
 
 
 def payment_request(session: Session, plan: SettlementPlan, instr: SettlementInstruction, *,

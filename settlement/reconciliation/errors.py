@@ -58,6 +58,13 @@ class InvalidAllocation(ReconciliationError, InvalidInput):
     code = "reconciliation_invalid_allocation"
 
 
+class ReversalPaysNothing(InvalidAllocation):
+    """A reversal (``RvslInd``), or the entry a reversal undoes, is matched, split or written
+    off: it pays no instruction."""
+
+    code = "reconciliation_reversal_pays_nothing"
+
+
 class WriteOffAboveLimit(ReconciliationError, InvalidInput):
     """The difference is larger than the configured write-off limit for its currency."""
 

@@ -23,7 +23,7 @@ from settlement.ledger.models import Transfer
 from settlement.reconciliation.config import ReconciliationConfig
 from settlement.reconciliation.errors import (
     AlreadyMatched, ExceptionNotFound, InvalidAllocation, MatchAlreadyReverted, MatchNotFound,
-    UnknownInstruction, WriteOffAboveLimit,
+    ReversalPaysNothing, UnknownInstruction, WriteOffAboveLimit,
 )
 from settlement.reconciliation.expected import (
     IN, ExpectedPayment, ExpectedPaymentSource, ReversalNotice,
@@ -36,6 +36,14 @@ from settlement.reconciliation.queue import (
 )
 
 
+def _paying(exc: ReconException) -> ReconException:
+    """``exc``, unless it is a reversal or the entry one undoes: those pay no instruction."""
+    if exc.kind == "reversal":
+        raise ReversalPaysNothing(f"exception {exc.id} is a reversal (or the entry a reversal "
+                                  "undoes): it pays no instruction", field="exception_id")
+    return exc
+
+
 def manual_match(session: Session, source: ExpectedPaymentSource, exception_id: int, *,
                  at: dt.datetime, actor: str, instruction_id: str | None = None,
                  line_id: int | None = None, config: ReconciliationConfig | None = None,
@@ -45,7 +53,7 @@ def manual_match(session: Session, source: ExpectedPaymentSource, exception_id: 
     it still expects; a shortfall within the charges limit is taken as charges (SHA/BEN), a
     larger one leaves the match partial (open for more money or a write-off)."""
     cfg = config or ReconciliationConfig()
-    exc = _open_exception(session, exception_id)
+    exc = _paying(_open_exception(session, exception_id))
     iid = instruction_id if exc.line_id is not None else exc.instruction_id
     lid = exc.line_id if exc.line_id is not None else line_id
     if iid is None or lid is None:
@@ -88,7 +96,7 @@ def split_line(session: Session, source: ExpectedPaymentSource, exception_id: in
     """Split the exception's line over several instructions, ``(instruction_id, amount)`` each;
     the amounts must add up to the line's unallocated amount exactly. An amount short of what
     its instruction expects leaves that match partial."""
-    exc = _open_exception(session, exception_id)
+    exc = _paying(_open_exception(session, exception_id))
     if exc.line_id is None:
         raise InvalidAllocation("only a statement line can be split", field="exception_id")
     if len(parts) < 2:
@@ -136,7 +144,7 @@ def write_off(session: Session, source: ExpectedPaymentSource, exception_id: int
     paid instruction (``unpaid_instruction``) is written off. Refused above the configured
     limit for the currency (``WriteOffAboveLimit``)."""
     cfg = config or ReconciliationConfig()
-    exc = _open_exception(session, exception_id)
+    exc = _paying(_open_exception(session, exception_id))
     if exc.line_id is not None:
         if not exc.instruction_id:
             raise InvalidAllocation("match the line to an instruction before writing off")

@@ -25,7 +25,7 @@ ID = BigInteger().with_variant(Integer, "sqlite")
 LINE_STATUSES = ("unmatched", "partial", "matched", "exception", "ignored")
 MATCH_STATUSES = ("active", "reverted")
 EXCEPTION_KINDS = ("unmatched_line", "ambiguous", "difference", "already_matched",
-                   "unpaid_instruction")
+                   "unpaid_instruction", "reversal")
 EXCEPTION_STATUSES = ("open", "resolved")
 
 
@@ -196,7 +196,8 @@ class Allocation(Base):
 
 class ReconException(Base):
     """An item for finance: a line nothing matched (or too many things did), a difference beyond
-    tolerance, a payment for an instruction already settled, or a due instruction unpaid.
+    tolerance, a payment for an instruction already settled, a reversal (``RvslInd``) entry,
+    never a payment, or a due instruction unpaid.
 
     ``candidates`` is JSON: ``[{instruction_id, reference, score, rule, parts, amount}]``,
     best first.

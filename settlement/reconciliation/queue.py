@@ -21,7 +21,7 @@ from kernel.money import from_minor, to_minor
 from settlement.ledger import TransferSpec, credit, debit, post_transfers
 from settlement.reconciliation.errors import (
     AlreadyMatched, ExceptionClosed, ExceptionNotFound, InvalidAllocation, LineAlreadyAllocated,
-    UnknownInstruction,
+    ReversalPaysNothing, UnknownInstruction,
 )
 from settlement.reconciliation.expected import (
     IN, ExpectedPayment, ExpectedPaymentSource, SettlementNotice,
@@ -110,6 +110,9 @@ def _allocate(session: Session, line: StatementLineRecord, pay: ExpectedPayment,
     The instruction's active match is locked and extended, or created; an instruction already
     fully matched is refused (``AlreadyMatched``), and so is more than it still expects.
     """
+    if line.reversal:
+        raise ReversalPaysNothing(f"line {line.id} is a reversal (RvslInd): it undoes an "
+                                  "earlier entry and pays no instruction", field="line_id")
     direction = IN if line.direction == "CRDT" else "out"
     if direction != pay.direction:
         raise InvalidAllocation(f"line {line.id} is a {line.direction}, instruction "

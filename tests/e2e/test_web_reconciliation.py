@@ -187,3 +187,29 @@ def test_an_unpaid_instruction_is_matched_to_the_line_that_pays_it(client, db, u
     assert "I3-1" in {n.instruction_id for n in source.received}
     remaining = {x.id for x in open_items(db)} | {x.id for x in open_items(db, lines=False)}
     assert unpaid.id not in remaining and line_item.id not in remaining  # both left the queue
+
+
+def test_a_reversal_is_shown_with_the_match_it_undoes_and_offers_no_match(
+        client, db, users, source) -> None:
+    import dataclasses
+
+    sign_in(client, users["finance"]["email"])
+    upload(client, camt.build(camt.Stmt(id="S1", entries=[
+        entry("500.00", e2e=human_ref(1, 1), ref="B-IN")])))
+    returned = dataclasses.replace(entry("500.00", direction="DBIT", e2e=human_ref(1, 1),
+                                         ref="B-RV"), reversal=True)
+    upload(client, camt.build(camt.Stmt(id="S2", entries=[returned])))
+    (item,) = open_items(db)
+    assert item.kind == "reversal"
+    html = client.get("/reconciliation/exceptions?kind=reversal").get_data(as_text=True)
+    start = html.index(f'id="item-{item.id}"')
+    section = html[start:html.index("</section>", start)]
+    assert "it pays no instruction and is not matched" in section
+    assert f"was matched to {human_ref(1, 1)}" in section
+    assert "/match" not in section and "/split" not in section
+    # the service refuses a hand-made match all the same
+    in_chinese(client)
+    resp = post_form(client, f"/reconciliation/exceptions/{item.id}/match", {"instruction_id": "I1-1"})
+    assert "冲正分录或被其撤销的分录不支付任何指令" in resp.get_data(as_text=True)
+    assert [x.id for x in open_items(db)] == [item.id]
+    assert [n.instruction_id for n in source.received] == ["I1-1"]

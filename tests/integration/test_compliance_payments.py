@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -119,3 +121,46 @@ def test_a_party_under_review_or_an_unregistered_contract_holds(db: Database, pa
         with pytest.raises(PaymentCheckInvalid):
             check_payment(s, PaymentCheck("C-1", flagged, 0, "USD", 1, Decimal("1"), "service",
                                           D(2026, 11, 1)), START, "s")
+
+
+def test_a_domestic_payout_is_not_held_for_a_tax_filing_nor_counted_as_structuring(
+        db: Database, payee: int) -> None:
+    """The filing and structuring rules are about money leaving the country: the same payments
+    that hold when outbound are released when the payee is paid at home."""
+    cfg = ComplianceConfig(structuring_window_days=30)
+    with db.transaction() as s:
+        big = _check(payee, 9_000_000, D(2026, 11, 1), "C-1", "P-1")
+        assert [r.code for r in check_payment(s, big, START, "s", cfg).reasons] == ["tax_filing_required"]
+        home = check_payment(s, replace(big, outbound=False, payment_ref="P-2"), START, "s", cfg)
+        assert home.released and home.reasons == ()
+        event = s.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+        assert event.action == "payment_check.release"
+        assert json.loads(event.payload)["data"]["outbound"] is False
+        # split domestic payments under the threshold add up to nothing
+        for n, day in ((3, 2), (4, 3)):
+            split = replace(_check(payee, 3_000_000, D(2026, 11, day), f"C-{n}", f"P-{n}"), outbound=False)
+            decision = check_payment(s, split, START, "s", cfg)
+            assert decision.released and decision.case_id is None
+        assert s.execute(select(ScreeningCase.id).where(ScreeningCase.kind == "structuring")).first() is None
+
+
+def test_the_settlement_gate_passes_on_whether_the_payment_leaves_the_country(
+        db: Database, payee: int, clock) -> None:
+    """Through the gateway's gate: an outbound request above USD 50,000 holds for the tax filing,
+    the same request paid to a resident payee is released."""
+    from gateway.settlement.gate import CompliancePaymentGate
+    from settlement.plans import PaymentRequest
+
+    with db.transaction() as s:
+        # the gate asks about technology brought in for outbound money, sent out otherwise
+        load_demo_catalogue(s, START, "import")
+        classify(s, SUBJECT, "import", None, OFFICER, "membrane know-how, not listed", START)
+        gate = CompliancePaymentGate(ComplianceConfig(), clock, subject_for=lambda _s, _r: SUBJECT)
+        request = PaymentRequest(
+            contract_ref="C-1", payee_party=payee, amount_minor=63_000_000, currency="CNY",
+            usd_equivalent_minor=9_000_000, usd_rate=Decimal("0.1428"), kind="royalty",
+            on=D(2026, 11, 1), instruction_ref="STX-1", payer_party=payee, outbound=True)
+        held = gate.check(s, request)
+        assert held.outcome == "hold" and len(held.reasons) == 1, held.reasons
+        assert held.reasons[0].startswith("tax_filing_required:")
+        assert gate.check(s, replace(request, outbound=False, instruction_ref="STX-2")).released

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +12,8 @@ from compliance.cases.errors import CaseAlreadyDecided, ReasonRequired
 from compliance.cases.models import ScreeningCase
 from compliance.cases.service import clear_case, confirm_case, party_clearance
 from compliance.config import ComplianceConfig
-from compliance.screening import ListFormatError, ScreeningThresholds, file_set_version, parse_generic_csv
+from compliance.party import text_digest
+from compliance.screening import MATCHER_VERSION, ListFormatError, ScreeningThresholds, file_set_version, parse_generic_csv
 from compliance.screening.models import ListVersion, ScreeningRecord
 from compliance.screening.rescreen import rescreen
 from compliance.screening.service import (INDEX_CACHE, active_versions, current_index,
@@ -109,6 +111,54 @@ def test_a_hit_opens_a_case_confirming_blocks_the_party(db: Database) -> None:
         # a confirmed match is not opened again
         assert screen_party(s, org, "again", START, "test").case is None
         assert {"screening_case.opened", "screening_case.confirmed"} <= set(_actions(s))
+
+
+def _payload(s, action: str) -> dict:
+    event = s.execute(select(AuditEvent).where(AuditEvent.action == action)
+                      .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one()
+    return json.loads(event.payload)
+
+
+def test_the_screening_and_the_case_decision_audit_their_inputs(db: Database) -> None:
+    """The audit events carry what produced the decision: the list version, the matcher version
+    and every hit's score, as stored on the screening record and the case."""
+    with db.transaction() as s:
+        v1 = load_watch(s, WATCH_V1, START)
+        # a near name in another country than the listed one: a review, not a block
+        org = make_org(s, "Nordik Drone Systems", country="SE")
+        outcome = screen_party(s, org, "onboarding", START, "test")
+        assert outcome.decision == "review" and outcome.case is not None
+        record = s.get(ScreeningRecord, outcome.record.id)
+        stored = json.loads(record.hits)
+        assert stored[0]["entry_id"] == "UEL-3" and stored[0]["score"]["final_score"] < 1.0
+        performed = _payload(s, "screening.performed")
+        assert performed["entity"] == {"type": "screening_record", "id": str(record.id)}
+        assert performed["after"] == {"decision": "review", "party": f"organisation:{org.id}"}
+        data = performed["data"]
+        assert data["list_versions"] == [["CN-UEL", v1.version_id]]
+        assert data["matcher_version"] == record.matcher_version == MATCHER_VERSION
+        assert data["top_score"] == str(stored[0]["score"]["final_score"])
+        assert [(h["list"], h["entry_id"], h["score"]) for h in data["hits"]] == [
+            ("CN-UEL", h["entry_id"], str(h["score"]["final_score"])) for h in stored]
+        opened = _payload(s, "screening_case.opened")["data"]
+        assert opened["screening_record_id"] == record.id
+        assert [(h["version"], h["entry_id"], h["score"], h["name_score"]) for h in opened["hits"]] == [
+            (v1.version_id, h["entry_id"], str(h["score"]["final_score"]), str(h["score"]["name_score"]))
+            for h in stored]
+        reason = "a Danish drone maker of the same name, registry number checked"
+        confirm_case(s, outcome.case.id, OFFICER, reason, START)
+        decided = _payload(s, "screening_case.confirmed")
+        assert decided["actor"] == OFFICER and decided["entity"]["id"] == str(outcome.case.id)
+        assert (decided["before"], decided["after"]) == ({"status": "open"}, {"status": "confirmed"})
+        assert decided["data"]["kind"] == "screening" and decided["data"]["severity"] == "review"
+        assert [(h["list"], h["version"], h["entry_id"], Decimal(h["score"]))
+                for h in decided["data"]["hits"]] == [
+            (h.list_name, h.list_version, h.entry_id, h.score) for h in outcome.case.hits]
+        assert decided["data"]["hits"][0]["version"] == v1.version_id
+        # the officer's words are kept on the case; the chain holds their digest only
+        assert decided["data"]["reason_sha256"] == text_digest(reason)
+        assert reason not in json.dumps(decided, ensure_ascii=False)
+        assert verify_chain(s).ok
 
 
 def test_an_unscreened_party_is_not_cleared_and_a_clear_one_is(db: Database) -> None:

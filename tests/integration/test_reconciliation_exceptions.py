@@ -3,6 +3,7 @@ limit, unpaid instructions, all audited; and the report's totals and ageing."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 import pytest
@@ -10,6 +11,7 @@ from moneyed import Money
 from sqlalchemy import select
 
 from kernel.audit.models import AuditEvent
+from settlement.ledger.models import Transfer
 from settlement.reconciliation.errors import (
     AlreadyMatched, InvalidAllocation, MatchAlreadyReverted, WriteOffAboveLimit,
 )
@@ -33,6 +35,16 @@ def queue(db, kind: str | None = None) -> list[ReconException]:
 def actions(db) -> list[str]:
     with db.session() as s:
         return list(s.execute(select(AuditEvent.action).order_by(AuditEvent.seq)).scalars())
+
+
+def _event(s, action: str) -> dict:
+    """The payload of the one audit event of ``action``."""
+    return json.loads(s.execute(select(AuditEvent.payload).where(AuditEvent.action == action)
+                                ).scalar_one())
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @pytest.fixture
@@ -77,11 +89,19 @@ def test_finance_splits_a_line_over_two_instructions(db, clock, unmatched) -> No
     with db.transaction() as s:
         got = split_line(s, source, exc.id, [("I1-1", Money("600.00", "EUR")),
                                              ("I2-1", Money("400.00", "EUR"))],
-                         at=clock.now(), actor=ACTOR)
+                         at=clock.now(), actor=ACTOR, note="remittance advice by e-mail")
     assert [m.complete for m in got] == [True, True]
     assert {n.instruction_id for n in source.received} == {"I1-1", "I2-1"}
     with db.session() as s:
-        assert s.execute(select(StatementLineRecord.match_status)).scalar_one() == "matched"
+        line_id, status = s.execute(select(StatementLineRecord.id,
+                                           StatementLineRecord.match_status)).one()
+        assert status == "matched"
+        event = _event(s, "reconciliation.split")
+    assert event["actor"] == ACTOR and event["entity"] == {"type": "recon_exception", "id": str(exc.id)}
+    assert event["after"] == {"line_id": line_id, "matches": [m.id for m in got],
+                              "parts": [["I1-1", 60000], ["I2-1", 40000]],
+                              "note_sha256": _sha256("remittance advice by e-mail")}
+    assert "e-mail" not in json.dumps(event)
 
 
 def test_unmatch_needs_a_reason_reverses_the_ledger_and_requeues_the_line(
@@ -98,6 +118,14 @@ def test_unmatch_needs_a_reason_reverses_the_ledger_and_requeues_the_line(
                          actor=ACTOR)
     assert undone.status == "reverted" and undone.revert_reason == "wrong customer"
     assert exchange_balance(db, "bank") == "0.00" and exchange_balance(db, "suspense") == "0.00"
+    with db.session() as s:
+        line_id = s.execute(select(StatementLineRecord.id)).scalar_one()
+        reversal_ids = list(s.execute(select(Transfer.id).where(Transfer.key.like("recon:reverse:%"))
+                                      .order_by(Transfer.id)).scalars())
+        event = _event(s, "reconciliation.unmatch")
+    assert reversal_ids and event["entity"] == {"type": "recon_match", "id": str(match_id)}
+    assert event["after"] == {"reversals": reversal_ids, "lines": [line_id],
+                              "reason_sha256": _sha256("wrong customer")}
     assert source.reverted[0].instruction_id == "I4-1"
     assert [e.kind for e in queue(db) if e.line_id] == ["unmatched_line"]
     with db.transaction() as s, pytest.raises(MatchAlreadyReverted):

@@ -45,6 +45,7 @@ def make_org(session: Session, name: str, latin: str | None = None, country: str
     return org
 
 
-def load_demo_catalogue(session: Session, now: dt.datetime):
-    return load_catalogue(session, parse_catalogue_csv(DEMO_CATALOGUE.read_bytes(), "export"),
+def load_demo_catalogue(session: Session, now: dt.datetime, direction: str = "export"):
+    path = DEMO_CATALOGUE.with_name(f"{direction}-catalogue-subset.csv")
+    return load_catalogue(session, parse_catalogue_csv(path.read_bytes(), direction),
                           now, "test:loader")

@@ -11,6 +11,12 @@
    sum over a bounded candidate set) and ``grouped_partials`` (several lines adding up to one
    instruction).
 
+A reversal (``RvslInd``) undoes an earlier entry: it is never matched as a payment. It goes to
+the queue as ``reversal``, naming the entry it undoes (same account, amount and reference, the
+other side: ``store.reversed_originals``) and the match that entry's money went to, if any, so
+finance can unmatch it; an entry undone that is not matched (or no longer) is not matched
+either, and goes to the queue beside its reversal.
+
 Never guess: two candidates closer than the ambiguity margin, two lines wanting the same
 instruction, a reference to an instruction already settled, or a difference beyond tolerance
 send the line to the exceptions queue with the candidates and their scores. Each instruction
@@ -63,7 +69,37 @@ class Matcher(ReferenceRules, AmountRules, GroupRules):
         best = sorted(scored.values(), key=lambda s: -s[0])[:3]
         return [candidate(p, s, "suggestion", **parts) for s, p, parts in best]
 
-    def run(self, lines: Sequence[R.LineView], progress: Callable[[str], None]) -> None:
+    def reversal(self, line: R.LineView, originals: Sequence[dict[str, Any]]) -> None:
+        """Queue a reversal entry, saying what it undoes (never a payment to match)."""
+        matched = [o for o in originals if o["match_id"] is not None]
+        cands = [{"instruction_id": o["instruction_id"], "reference": o["reference"],
+                  "score": 0, "rule": "reversed_match", "parts": {
+                      "original_line_id": o["line_id"], "match_id": o["match_id"]}}
+                 for o in matched]
+        if matched:
+            note = "; ".join(
+                f"reverses line {o['line_id']}, matched to {o['reference']} (match "
+                f"{o['match_id']}): unmatch it if the payment did not stand" for o in matched)
+        elif originals:
+            note = ("reverses line " + ", ".join(str(o["line_id"]) for o in originals)
+                    + ", not matched: the two cancel out")
+        else:
+            note = "reversal of an entry not found on this account: not a payment"
+        self._exception("reversal", line, cands, note)
+
+    def run(self, lines: Sequence[R.LineView], progress: Callable[[str], None],
+            originals: dict[int, list[dict[str, Any]]] | None = None) -> None:
+        """Decide every line: reversals, and the unmatched entries they undo, to the queue;
+        the rest through the rules in order."""
+        originals = originals or {}
+        undone = {o["line_id"]: rid for rid, found in originals.items() for o in found}
+        for line in lines:
+            if line.reversal:
+                self.reversal(line, originals.get(line.id, []))
+            elif line.id in undone:
+                self._exception("reversal", line, [], f"reversed by line {undone[line.id]}: "
+                                "not a payment that stands")
+        lines = [x for x in lines if not x.reversal and x.id not in undone]
         later = [x for x in lines if not self.rule_reference(x)]
         progress(f"  rule 1 (reference): {len(lines) - len(later)} lines decided")
         later = self.rule_amount(later)
@@ -107,8 +143,9 @@ def match_statements(session: Session, source: ExpectedPaymentSource, *, at: dt.
     existing = store.load_existing(session)
     store.add_settled(session, existing, [p.instruction_id for p in payments])
     matcher = Matcher(payments, cfg, existing, day)
+    originals = store.reversed_originals(session, [x for x in lines if x.reversal])
     say("  indexes built")
-    matcher.run(lines, say)
+    matcher.run(lines, say, originals)
     open_rows = store.open_exceptions(session)
     line_ids = {x.id for x in lines}
     open_line_exc = {lid: eid for eid, lid, _iid in open_rows if lid in line_ids}

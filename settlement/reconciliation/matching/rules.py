@@ -55,6 +55,7 @@ class LineView:
     instructed_currency: str | None
     rate: Decimal | None
     stated_charges: int | None    # Chrgs in the statement currency, if stated
+    reversal: bool = False        # RvslInd: undoes an earlier entry, never a payment
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def line_view(row: Any) -> R.LineView:
         end_to_end_id=row.end_to_end_id, structured_ref=row.structured_ref,
         remittance_text=row.remittance_text, instructed=row.instructed_minor,
         instructed_currency=row.instructed_currency, rate=row.exchange_rate,
-        stated_charges=charges)
+        stated_charges=charges, reversal=bool(row.reversal))
 
 
 def candidate(pay: ExpectedPayment, score: int, rule: str, **parts: Any) -> dict[str, Any]:

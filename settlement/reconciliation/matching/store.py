@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,7 +42,7 @@ _LINE_SQL = (
     "SELECT id, bank_account_id, amount_minor - allocated_minor, currency, direction, "
     "value_date, booking_date, debtor_name, creditor_name, end_to_end_id, structured_ref, "
     "remittance_text, instructed_minor, instructed_currency, exchange_rate, charges_minor, "
-    "charges_currency FROM recon_statement_lines "
+    "charges_currency, reversal FROM recon_statement_lines "
     "WHERE match_status IN ('unmatched', 'exception', 'partial') AND status = 'BOOK' "
     "AND amount_minor > allocated_minor")
 
@@ -83,7 +83,8 @@ def load_lines(session: Session, bank_account_id: int | None, statement_id: int 
             cur.close()
     out = []
     for (lid, account, amount, ccy, direction, value_date, booking_date, debtor, creditor,
-         e2e, strd, ustrd, instructed, instructed_ccy, rate, charges, charges_ccy) in rows:
+         e2e, strd, ustrd, instructed, instructed_ccy, rate, charges, charges_ccy,
+         reversal) in rows:
         credit = direction == "CRDT"
         out.append(R.LineView(
             id=lid, bank_account_id=account, amount=amount, currency=ccy.strip(),
@@ -94,7 +95,7 @@ def load_lines(session: Session, bank_account_id: int | None, statement_id: int 
             rate=None if rate is None else (rate if isinstance(rate, Decimal)
                                             else Decimal(str(rate))),
             stated_charges=charges if charges_ccy is not None and charges_ccy.strip() == ccy.strip()
-            else None))
+            else None, reversal=bool(reversal)))
     return out
 
 
@@ -131,6 +132,53 @@ def add_settled(session: Session, existing: dict[str, dict[str, Any]],
             todo, (True,)):
         existing[iid] = {"id": mid, "settled": settled, "charges": charges,
                          "covered": expected, "complete": True}
+
+
+_REVERSAL_REFS = ("end_to_end_id", "uetr", "structured_ref", "entry_ref")
+
+
+def reversed_originals(session: Session, reversals: Sequence[R.LineView]
+                       ) -> dict[int, list[dict[str, Any]]]:
+    """For each reversal line, the entries it may undo: booked lines of the same account that
+    are not reversals themselves, of the same amount, sharing a reference (EndToEndId, UETR,
+    structured reference or the bank's entry reference), on the other side -- or on the same
+    side when there is none there (some banks repeat the original's indicator on the
+    reversal). Each comes with the active match its money went to, if any."""
+    if not reversals:
+        return {}
+    lines = StatementLineRecord
+    out: dict[int, list[dict[str, Any]]] = {}
+    rows = session.execute(select(lines).where(lines.id.in_([x.id for x in reversals]))
+                           ).scalars().all()
+    for rev in rows:
+        refs = [getattr(lines, f) == getattr(rev, f) for f in _REVERSAL_REFS
+                if getattr(rev, f)]
+        if not refs:
+            out[rev.id] = []
+            continue
+        found = session.execute(select(lines).where(
+            lines.bank_account_id == rev.bank_account_id, lines.id != rev.id,
+            lines.reversal.is_(False), lines.status == "BOOK",
+            lines.amount_minor == rev.amount_minor, lines.currency == rev.currency,
+            or_(*refs)).order_by(lines.id)).scalars().all()
+        other_side = [x for x in found if x.direction != rev.direction]
+        chosen = other_side or found
+        matches: dict[int, Any] = {}
+        if chosen:
+            m, a = MATCHES.c, ALLOCS.c
+            for line_id, mid, iid, ref in session.execute(
+                    select(a.line_id, m.id, m.instruction_id, m.reference)
+                    .join(MATCHES, m.id == a.match_id)
+                    .where(a.line_id.in_([x.id for x in chosen]), m.status == "active")
+                    .order_by(m.id)).all():
+                matches.setdefault(line_id, (mid, iid, ref))
+        out[rev.id] = []
+        for x in chosen:
+            mid, iid, ref = matches.get(x.id, (None, None, None))
+            out[rev.id].append({"line_id": x.id, "direction": x.direction,
+                                "date": x.value_date or x.booking_date, "match_id": mid,
+                                "instruction_id": iid, "reference": ref})
+    return out
 
 
 def open_exceptions(session: Session) -> list[tuple[int, int | None, str | None]]:
@@ -208,23 +256,35 @@ def write_run(session: Session, m: MatcherState, *, at: dt.datetime, actor: str,
     except IntegrityError:
         raise AlreadyMatched("another run or a manual match took one of these instructions or "
                              "lines meanwhile; nothing was written, run again") from None
-    # exceptions: keep an open one for a line that is still an exception, add the new ones
+    # exceptions: keep an open one for a line that is still an exception, add the new ones; a
+    # reversal restates its line's open item (what it undoes, and that match, may have moved)
     exc_rows = []
+    restated = []
     for e in m.exceptions:
         summary.exceptions[e.kind] += 1
-        if e.line is not None and e.line.id in open_line_exceptions:
-            continue
         line, pay = e.line, e.pay
+        iid = (pay.instruction_id if pay else (e.candidates[0]["instruction_id"]
+                                               if e.kind in ("difference", "already_matched")
+                                               or (e.kind == "reversal" and e.candidates)
+                                               else None))
+        candidates = json.dumps(e.candidates, sort_keys=True, default=str)
+        if line is not None and line.id in open_line_exceptions:
+            if e.kind == "reversal":
+                restated.append({"b_id": open_line_exceptions[line.id], "b_kind": e.kind,
+                                 "b_iid": iid, "b_candidates": candidates, "b_note": e.note})
+            continue
         exc_rows.append((
             line.bank_account_id if line else None, e.kind, "open", line.id if line else None,
-            (pay.instruction_id if pay else (e.candidates[0]["instruction_id"]
-                                             if e.kind in ("difference", "already_matched")
-                                             else None)),
-            line.currency if line else pay.currency,  # type: ignore[union-attr]
+            iid, line.currency if line else pay.currency,  # type: ignore[union-attr]
             line.amount if line else m.remaining[pay.instruction_id],  # type: ignore[union-attr]
             line.value_date if line else pay.due_date,  # type: ignore[union-attr]
-            json.dumps(e.candidates, sort_keys=True, default=str), e.note, at))
+            candidates, e.note, at))
     insert_rows(session, EXCEPTIONS, _EXC_COLUMNS, exc_rows)
+    if restated:
+        c = EXCEPTIONS.c
+        session.execute(update(EXCEPTIONS).where(c.id == bindparam("b_id")).values(
+            kind=bindparam("b_kind"), instruction_id=bindparam("b_iid"),
+            candidates=bindparam("b_candidates"), note=bindparam("b_note")), restated)
     update_by_id(session, LINES, sorted(e.line.id for e in m.exceptions if e.line is not None),
                  {"match_status": "exception"})
     resolved = [eid for lid, eid in open_line_exceptions.items() if lid in m.matched_lines]
@@ -239,4 +299,4 @@ def write_run(session: Session, m: MatcherState, *, at: dt.datetime, actor: str,
 
 
 __all__ = ["add_settled", "load_existing", "load_lines", "lock_runs", "open_exceptions",
-           "write_run"]
+           "reversed_originals", "write_run"]
