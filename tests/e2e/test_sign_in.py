@@ -132,6 +132,15 @@ def test_issuing_tokens_is_rate_limited_per_user(db, clock, users) -> None:
     assert issue("buyer", "192.0.2.7").status_code == 201  # another user from the same address
 
 
+def test_a_token_in_the_query_string_signs_no_one_in(client, users) -> None:
+    """Only the Authorization header carries a token: a URL ends up in proxies' and servers' logs."""
+    token = users["buyer"]["token"]
+    for name in ("token", "access_token", "api_key"):
+        resp = client.get(f"/api/v1/me?{name}={token}")
+        assert resp.status_code == 401 and resp.mimetype == "application/problem+json", name
+    assert client.get("/api/v1/me", headers=users["buyer"]["headers"]).status_code == 200
+
+
 def test_tokens_and_passwords_never_reach_the_logs(client, users, caplog) -> None:
     caplog.set_level(logging.DEBUG)
     token = users["buyer"]["token"]
