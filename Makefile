@@ -50,11 +50,12 @@ migrate: install instance/secret_key
 demo: migrate
 	$(BIN)/flask --app wsgi demo load
 
-# plain HTTP on loopback for a local try-out, so the session cookie may not insist on HTTPS
+# plain HTTP on loopback for a local try-out, so the session cookie may not insist on HTTPS;
+# gunicorn.conf.py keeps query strings (and any token in them) out of the access log
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/docs)"
-	GATEWAY_SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
-	  --access-logfile - wsgi:app
+	GATEWAY_SESSION_COOKIE_SECURE=false $(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) \
+	  --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: deps install
 	$(BIN)/python -m pytest

@@ -106,7 +106,9 @@ def prepare_database(pg: PostgresServer, name: str = "gw_load") -> str:
 
 def start_gunicorn(app: str, port: int, workers: int, env: dict[str, str], logfile: Path,
                    worker_class: str = "sync", wthreads: int = 1, cwd: Path = ROOT) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+    # this checkout's access log format (no query strings) for every side served, wherever its cwd
+    cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+           "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
            "--worker-class", worker_class, "--threads", str(wthreads),
            "--access-logfile", "-", "--error-logfile", "-", "--log-level", "warning", app]
     with open(logfile, "ab") as out:

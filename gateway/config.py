@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCKOUT_MINUTES": 15,
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_RATE_LIMIT": "10 per minute",
+    "TOKEN_RATE_LIMIT": "10 per minute",  # tokens a signed-in user may issue (POST /api/v1/tokens)
     "TOKEN_DEFAULT_DAYS": 90,
     "SESSION_COOKIE_SECURE": True,
     "BABEL_DEFAULT_LOCALE": "en",

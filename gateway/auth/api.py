@@ -35,6 +35,11 @@ def _token_lifetime(days: int | None) -> dt.timedelta:
     return dt.timedelta(days=days or current_app.config["TOKEN_DEFAULT_DAYS"])
 
 
+def _caller() -> str:
+    """The rate-limit key of a signed-in caller: the user, whichever address or token they use."""
+    return require_principal().actor
+
+
 def _issued(token: ApiToken, plain: str) -> dict[str, Any]:
     fields = ("id", "name", "prefix", "user_id", "created_at", "expires_at", "revoked_at")
     return {**{f: getattr(token, f) for f in fields}, "token": plain}
@@ -81,11 +86,13 @@ class Tokens(MethodView):
         return {"items": items, "next": nxt}
 
     @allow(AUTHENTICATED)
+    @limiter.limit(lambda: current_app.config["TOKEN_RATE_LIMIT"], key_func=_caller)
     @idempotent
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, IssuedTokenSchema)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Issue another token for the caller; the secret is in this response only."""
+        """Issue another token for the caller; the secret is in this response only (rate-limited
+        per user)."""
         principal = require_principal()
         session = db_session()
         token, plain = service.issue_token(

@@ -1,8 +1,12 @@
 """The access matrix: every role and scope calls every guarded route with every tenant's ids.
 
 Everyone signs in with their password (two sub-centres' staff, buyers of two organisations, a
-seller, finance, compliance, admin). Each tenant owns resources made by the factories in
-resources.py, keyed by URL parameter name; the routes come from the URL map. A call is
+seller, finance, compliance, admin), twice: for an API token, and through the sign-in page for a
+browser session. API routes are called with the token; pages with the session cookie, and every
+form POST carries the session's CSRF token as a browser would, so that a refused form is refused
+by the access rule or the scope check and never by the CSRF guard (a 400 CSRF refusal fails the
+test: it would hide whether the scope check works). Each tenant owns resources made by the
+factories in resources.py, keyed by URL parameter name; the routes come from the URL map. A call is
 *forbidden* when the caller's role is not admitted by the route's rule, or when the resource is
 outside the caller's scope (not shared, role not global for the kind, no common scope); every
 forbidden call must be refused with 401, 403 or 404. No call may end in a 5xx. Writes that take
@@ -10,23 +14,26 @@ a body carry a valid one (found by Schemathesis as a caller who may make the cha
 refusal comes from the scope check rather than from body validation.
 
 Every call runs in a savepoint rolled back afterwards. The matrix is printed as a table
-(``pytest -s``), and no token or password appears in any log record of the run.
+(``pytest -s``), and no token, session cookie or password appears in any log record of the run.
 """
 from __future__ import annotations
 
 import logging
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
 from gateway.auth.access import AUTHENTICATED
+from gateway.db import SAFE_METHODS
 from tests.conftest import PASSWORD
 from tests.e2e.resources import EXAMPLE_BODIES, RESOURCES, Owned, Tenancy
 from tests.e2e.routes import Route, guarded_routes
 from tests.e2e.tenancy_fixtures import TENANTS, db, isolated, tenancy  # noqa: F401 - fixtures
+from tests.support.web import csrf, sign_in
 
 REFUSED = {401, 403, 404}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -41,11 +48,22 @@ def _fill(route: Route, owned: dict[str, Owned]) -> str:
     return _PARAM.sub(lambda m: str(owned[m.group(1)].value), route.path)
 
 
-def _sign_in_everyone(client: Any, ctx: Tenancy) -> dict[str, dict[str, str]]:
-    """Fresh tokens through the password sign-in, so passwords travel through the requests."""
+@dataclass(frozen=True)
+class Credentials:
+    """How a tenant calls: a Bearer token for the API, a session cookie and its CSRF token for
+    the pages."""
+
+    api: dict[str, str]
+    web: dict[str, str]
+    csrf_token: str
+
+
+def _sign_in_everyone(app: Any, client: Any, ctx: Tenancy) -> dict[str, Credentials]:
+    """Fresh tokens and sessions through the password sign-ins, so passwords travel through the
+    requests."""
     from gateway.auth.models import User
 
-    headers = {}
+    out = {}
     with ctx.db.session() as s:
         emails = {key: s.get(User, u["id"]).email for key, u in ctx.users.items()}
     for key in TENANTS:
@@ -54,8 +72,28 @@ def _sign_in_everyone(client: Any, ctx: Tenancy) -> dict[str, dict[str, str]]:
         assert resp.status_code == 201, (key, resp.get_json())
         token = resp.get_json()["token"]
         ctx.users[key]["signed_in_token"] = token
-        headers[key] = {"Authorization": f"Bearer {token}"}
-    return headers
+        browser = sign_in(app.test_client(), emails[key])
+        csrf_token = csrf(browser, "/")  # binds the CSRF secret to the session
+        cookie = browser.get_cookie("session")
+        ctx.users[key]["session_cookie"] = cookie.value
+        out[key] = Credentials(api={"Authorization": f"Bearer {token}"},
+                               web={"Cookie": f"session={cookie.value}"}, csrf_token=csrf_token)
+    return out
+
+
+def _is_page(route: Route) -> bool:
+    return route.endpoint.startswith("web.")
+
+
+def _call(client: Any, route: Route, url: str, creds: Credentials, body: Any) -> Any:
+    """One call as a tenant: an API call with the token and a JSON body, or a page with the
+    session cookie (each call starts from the signed-in session; what a call does to it, such as
+    signing out, is not kept) and, for a form POST, the CSRF token."""
+    if not _is_page(route):
+        return client.open(url, method=route.method, headers=creds.api,
+                           json=body if body is not None else {})
+    data = {"csrf_token": creds.csrf_token} if route.method not in SAFE_METHODS else None
+    return client.open(url, method=route.method, headers=creds.web, data=data)
 
 
 class BodyFinder:
@@ -113,7 +151,8 @@ def test_every_forbidden_call_is_refused_and_the_matrix_is_printed(app, client, 
                                                                    caplog) -> None:
     caplog.set_level(logging.DEBUG)
     ctx: Tenancy = tenancy
-    headers = _sign_in_everyone(client, ctx)
+    creds = _sign_in_everyone(app, client, ctx)
+    pages = app.test_client(use_cookies=False)  # each page call carries its caller's cookie
     finder = BodyFinder(app, db)
     routes = [r for r in guarded_routes(app)]
     missing = sorted({p for r in routes for p in _PARAM.findall(r.path) if p not in RESOURCES})
@@ -124,6 +163,7 @@ def test_every_forbidden_call_is_refused_and_the_matrix_is_printed(app, client, 
     cells: dict[tuple[str, str], list[str]] = defaultdict(list)
     leaks: list[str] = []
     errors: list[str] = []
+    csrf_refusals: list[str] = []
     forbidden_calls = 0
     for route in routes:
         params = _PARAM.findall(route.path)
@@ -150,10 +190,9 @@ def test_every_forbidden_call_is_refused_and_the_matrix_is_printed(app, client, 
                                     all(k.reachable(ctx, c, owned[k.param]) for k in kinds)), None)
                     body = EXAMPLE_BODIES.get((route.method, route.path))
                     if body is None and allowed is not None:
-                        body = finder.body(route, url, headers[allowed], owned)
+                        body = finder.body(route, url, creds[allowed].api, owned)
                 with isolated(db):
-                    resp = client.open(url, method=route.method, headers=headers[caller],
-                                       json=body if body is not None else {})
+                    resp = _call(pages if _is_page(route) else client, route, url, creds[caller], body)
                 status = resp.status_code
                 label = "own" if owner is None or owner == caller else "other"
                 cells[(f"{route.method} {route.path}", caller)].append(
@@ -161,14 +200,17 @@ def test_every_forbidden_call_is_refused_and_the_matrix_is_printed(app, client, 
                 where = f"{caller} ({role}) {route.method} {url} [owner {owner}]"
                 if status >= 500:
                     errors.append(f"{where}: {status}")
+                if status == 400 and "CSRF" in resp.get_data(as_text=True):
+                    csrf_refusals.append(where)
                 if forbidden:
                     forbidden_calls += 1
-                    if status not in REFUSED and not (route.endpoint.startswith("web.") and status == 400):
+                    if status not in REFUSED:
                         leaks.append(f"{where}: {status} {resp.get_data(as_text=True)[:200]}")
 
     _print_matrix(cells)
     assert forbidden_calls > 50
     assert not errors, "server errors:\n" + "\n".join(errors)
+    assert not csrf_refusals, "calls refused by the CSRF guard:\n" + "\n".join(csrf_refusals)
     assert not leaks, "forbidden calls that were not refused:\n" + "\n".join(leaks)
     _assert_no_secrets_logged(caplog, ctx)
 
@@ -192,7 +234,7 @@ def _print_matrix(cells: dict[tuple[str, str], list[str]]) -> None:
 def _assert_no_secrets_logged(caplog: Any, ctx: Tenancy) -> None:
     secrets = [PASSWORD]
     for u in ctx.users.values():
-        secrets += [u["token"], u["signed_in_token"]]
+        secrets += [u["token"], u["signed_in_token"], u["session_cookie"]]
     logged = "\n".join(
         f"{r.getMessage()} {getattr(r, 'fields', '')!r} {r.exc_text or ''}" for r in caplog.records)
     assert "request" in logged

@@ -148,12 +148,16 @@ def test_fx_load_cli_fetches_from_a_url(cli_app) -> None:
 
 class _BadSourceHandler(BaseHTTPRequestHandler):
     """An ECB look-alike gone wrong: ``/garbage`` (an HTML error page with 200), ``/cut`` (half
-    the document), ``/down`` (503), ``/nan`` (well-formed, a rate that is not a number)."""
+    the document), ``/down`` (503), ``/nan`` (well-formed, a rate that is not a number),
+    ``/mixed`` (a correction of the USD rate beside a negative CNY rate: the good half must not
+    load either)."""
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         body = {"/garbage": b"<html><body>Service temporarily unavailable</body></html>",
                 "/cut": ECB_DAY[: len(ECB_DAY) // 2],
-                "/nan": ECB_DAY.replace(b'rate="8.2500"', b'rate="NaN"')}.get(self.path, b"")
+                "/nan": ECB_DAY.replace(b'rate="8.2500"', b'rate="NaN"'),
+                "/mixed": ECB_DAY.replace(b'rate="1.1600"', b'rate="1.2000"')
+                                 .replace(b'rate="8.2500"', b'rate="-8.2500"')}.get(self.path, b"")
         self.send_response(503 if self.path == "/down" else 200)
         self.send_header("Content-Type", "text/xml")
         self.send_header("Content-Length", str(len(body)))
@@ -173,7 +177,8 @@ def test_fx_load_refuses_a_source_that_is_down_or_sends_garbage_and_keeps_the_ra
     server = HTTPServer(("127.0.0.1", 0), _BadSourceHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    urls = [f"http://127.0.0.1:{server.server_port}{p}" for p in ("/garbage", "/cut", "/down", "/nan")]
+    urls = [f"http://127.0.0.1:{server.server_port}{p}"
+            for p in ("/garbage", "/cut", "/down", "/nan", "/mixed")]
     urls.append(f"http://127.0.0.1:{_closed_port()}/eurofxref-daily.xml")  # nothing listening
     try:
         for url in urls:
@@ -183,7 +188,10 @@ def test_fx_load_refuses_a_source_that_is_down_or_sends_garbage_and_keeps_the_ra
     finally:
         server.shutdown()
         server.server_close()
-    assert _count(cli_app.extensions["gateway.db"]) == 4  # the rates loaded before stay as they were
+    db = cli_app.extensions["gateway.db"]
+    assert _count(db) == 4  # the rates loaded before stay as they were, not corrected
+    with db.session() as s:
+        assert DbRateSource(s).get("EUR", "USD", dt.date(2026, 11, 20)).rate == Decimal("1.1600")
     shown = runner.invoke(args=["fx", "quote", "USD", "CNY", "--on", "2026-11-23"])
     assert shown.exit_code == 0 and "1 USD = " in shown.output, shown.output
 
