@@ -12,7 +12,8 @@ Rules (DECISIONS.md, FORMATS.md):
 - the first bid must be at least the starting price, every later one must beat the highest by
   at least the increment; equal bids: the earlier wins (the later one is refused);
 - a bidder registered (deposit held) before its first bid; in an invited-only auction only the
-  fixed-price listing's intending buyers may bid;
+  fixed-price listing's intending buyers may bid; only a buyer on the right side of the border
+  registers (domestic for an inbound listing, overseas for an outbound one: ``deals``);
 - a bid within the last ``snipe_window_minutes`` moves the end to the bid time +
   ``snipe_extension_minutes`` (N = M = 5 by default); extensions chain;
 - a refused bid is stored with its reason, amount and time (``bid``: in a transaction of its
@@ -43,6 +44,7 @@ from kernel.money import from_minor, to_minor
 from . import deals, deposits
 from .errors import (
     BidRefused,
+    BuyerNotEligible,
     DealRefused,
     InvalidTrading,
     TradingConflict,
@@ -155,6 +157,7 @@ def register(session: Session, auction_id: int, org_id: int, *, now: dt.datetime
     listing = session.get(Listing, auction.listing_id)
     if org_id == listing.seller_id:
         raise InvalidTrading("the seller cannot bid on its own listing", field="org_id")
+    deals.check_buyer_eligible(session, listing, org_id)
     reasons = _clearance_reasons(session, org_id)
     if reasons:
         raise BidRefused("party_not_cleared", "compliance does not clear this buyer to trade",
@@ -265,7 +268,8 @@ def log_refusal(session: Session, auction_id: int, org_id: int, amount: Money,
 @dataclass(frozen=True)
 class CloseResult:
     auction_id: int
-    outcome: str  # "won", "failed" (reserve not met, no bid, or compliance refused the deal)
+    outcome: str  # "won", "failed" (reserve not met, no bid, compliance refused the deal, or
+    #               the highest bidder may not buy in this listing's direction)
     deal_id: int | None = None
     reason: str | None = None
     #: compliance's reasons when it refused the deal
@@ -300,6 +304,9 @@ def close_auction(session: Session, auction_id: int, *, now: dt.datetime,
         except DealRefused as exc:
             reason = "deal_refused"
             refusal = exc.extra.get("reasons")
+        except BuyerNotEligible as exc:  # the highest bidder's country changed since it registered
+            reason = "buyer_not_eligible"
+            refusal = [exc.to_dict()]
         else:
             if winner.hold_id:
                 deposits.apply_deposit(session, winner.hold_id, winner.org_id, auction.currency,

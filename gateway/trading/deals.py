@@ -36,7 +36,7 @@ from settlement.plans.terms import (
     TransactionType,
 )
 
-from .errors import DealRefused, InvalidTrading, TradingNotFound
+from .errors import BuyerNotEligible, DealRefused, InvalidTrading, TradingNotFound
 from .models import Deal, DealSequence
 
 TRADING_ACTOR = SystemActor("system:trading")
@@ -69,6 +69,26 @@ def _next_reference(session: Session, year: int) -> str:
     seq.last_value += 1
     session.flush()
     return f"DL-{year}-{seq.last_value:06d}"
+
+
+def check_buyer_eligible(session: Session, listing: Listing, buyer_org_id: int) -> Organisation:
+    """The buyer organisation, if it may buy this listing: a "bring in" (``inbound``) listing
+    sells to a domestic organisation (of the exchange's home country, ``SETTLEMENT.home_country``,
+    CN), a "go out" (``outbound``) listing to an overseas one. ``BuyerNotEligible`` otherwise;
+    ``InvalidTrading`` for an unknown organisation."""
+    buyer = session.get(Organisation, buyer_org_id)
+    if buyer is None:
+        raise InvalidTrading(f"no organisation {buyer_org_id}", field="buyer_org_id")
+    home = _plan_config().home_country
+    domestic = buyer.country == home
+    if domestic != (listing.direction == "inbound"):
+        wanted = "a domestic" if listing.direction == "inbound" else "an overseas"
+        mode = "bring-in (inbound)" if listing.direction == "inbound" else "go-out (outbound)"
+        raise BuyerNotEligible(
+            f"a {mode} listing is sold to {wanted} organisation (home country {home}); "
+            f"this buyer is in {buyer.country}",
+            direction=listing.direction, buyer_country=buyer.country, home_country=home)
+    return buyer
 
 
 def compliance_problems(session: Session, listing: Listing, buyer_org_id: int,
@@ -125,6 +145,7 @@ def strike_deal(session: Session, listing: Listing, *, buyer_org_id: int, price:
     compliance refuses; the caller decides what happens to the trading (an auction stays
     open for a retry by the tick, for instance) -- nothing is written then."""
     terms = dict(terms or {})
+    check_buyer_eligible(session, listing, buyer_org_id)
     if price.currency.code != (listing.headline_price_currency or price.currency.code):
         raise InvalidTrading("the deal is in another currency than the listing", field="price")
     problems = compliance_problems(session, listing, buyer_org_id, now.date())

@@ -109,6 +109,7 @@ def register_intent(session: Session, notice_id: int, org_id: int, *, now: dt.da
     listing = session.get(Listing, notice.listing_id)
     if org_id == listing.seller_id:
         raise InvalidTrading("the seller cannot buy its own listing", field="org_id")
+    deals.check_buyer_eligible(session, listing, org_id)
     clearance = party_clearance(session, PartyRef("organisation", org_id), lifecycle.compliance_config())
     if not clearance.allowed:
         raise BidRefused("party_not_cleared", "compliance does not clear this buyer to trade",
