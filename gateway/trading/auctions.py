@@ -90,8 +90,9 @@ def create_auction(session: Session, listing: Listing, *, starts_at: dt.datetime
             raise InvalidTrading(f"the {name} is not in the auction's currency {ccy}", field=name)
     if to_minor(increment) <= 0:
         raise InvalidTrading("the minimum increment must be positive", field="increment")
-    if to_minor(deposit) < 0:
-        raise InvalidTrading("the deposit cannot be negative", field="deposit")
+    if to_minor(deposit) <= 0:
+        # every bidder has a deposit held before its first bid (issue 5)
+        raise InvalidTrading("an auction requires a positive deposit", field="deposit")
     if to_minor(deposit) >= to_minor(start):
         # the winner's deposit is applied to the price: something must be left to pay
         raise InvalidTrading("the deposit must be below the starting price", field="deposit")

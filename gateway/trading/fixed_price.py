@@ -72,8 +72,11 @@ def open_notice(session: Session, listing: Listing, *, deposit: Money, increment
     if deposit.currency.code != ccy or increment.currency.code != ccy:
         raise InvalidTrading(f"deposit and increment are in the listing's currency {ccy}",
                              field="deposit")
-    if to_minor(increment) <= 0 or to_minor(deposit) < 0:
-        raise InvalidTrading("a positive increment and a deposit of zero or more", field="increment")
+    if to_minor(increment) <= 0:
+        raise InvalidTrading("the minimum increment must be positive", field="increment")
+    if to_minor(deposit) <= 0:
+        # intending buyers pay a deposit, carried into the auction when two or more come forward
+        raise InvalidTrading("a fixed-price notice requires a positive deposit", field="deposit")
     if to_minor(deposit) >= to_minor(price):
         raise InvalidTrading("the deposit must be below the listed price", field="deposit")
     if threshold < 2:

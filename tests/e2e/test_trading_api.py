@@ -166,3 +166,18 @@ def test_a_buyer_on_the_wrong_side_of_the_border_is_refused(client, db, users, p
     for headers, listing in ((domestic, bring_in), (overseas, go_out)):
         r = client.post(f"{API}/negotiations", headers=headers, json={"listing_id": listing})
         assert r.status_code == 201, r.get_json()
+
+
+def test_a_zero_deposit_is_refused_naming_the_field(client, db, users, parties, clock) -> None:
+    with db.transaction() as s:
+        auction_listing = published_listing(s, parties, clock.now()).id
+        fixed_listing = published_listing(s, parties, clock.now(), mode="fixed_price").id
+    staff = users["staff_us"]["headers"]
+    r = client.post(f"{API}/auctions", headers=staff, json={
+        "listing_id": auction_listing, "starts_at": clock.now().isoformat(),
+        "ends_at": (clock.now() + dt.timedelta(hours=1)).isoformat(),
+        "increment": _money("1000.00"), "deposit": _money("0.00")})
+    assert r.status_code == 422 and "deposit" in r.get_json()["errors"], r.get_json()
+    r = client.post(f"{API}/notices/fixed-price", headers=staff, json={
+        "listing_id": fixed_listing, "deposit": _money("0.00"), "increment": _money("1000.00")})
+    assert r.status_code == 422 and "deposit" in r.get_json()["errors"], r.get_json()
