@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from compliance.gates import PartyRef, SubjectRef, deal_gate, party_clearance
-from gateway.core.outbox import enqueue, outbox_handlers
+from gateway.core.errors import CoreRejected
+from gateway.core.outbox import Message, NotReady, enqueue, outbox_handlers, pending
 from gateway.listings import lifecycle
 from gateway.listings.access import SystemActor
 from gateway.listings.models import Listing
@@ -241,6 +242,25 @@ def get_deal(session: Session, deal_id: int, *, lock: bool = False) -> Deal:
 
 def deal_for_plan(session: Session, deal_ref: str) -> Deal | None:
     return session.execute(select(Deal).where(Deal.reference == deal_ref)).scalar_one_or_none()
+
+
+@outbox_handlers.before_delivery("report_deal")
+def _listing_core_id(session: Session, message: Message) -> dict[str, Any]:
+    """The deal leaves with its listing's core id as it is at delivery: the deal may have been
+    struck while the listing's publication to the core was still on its way (then
+    ``listing_core_id`` was None when it was enqueued). It waits while that publication is
+    pending, and fails if the listing never reached the core: the core never records a deal
+    without its listing."""
+    deal = session.get(Deal, int(message.aggregate_id)) if message.aggregate_type == "deal" else None
+    if deal is None:
+        return message.payload
+    listing = session.get(Listing, deal.listing_id)
+    if listing.core_id:
+        return {**message.payload, "listing_core_id": listing.core_id}
+    if pending(session, "listing", listing.id, "publish_listing"):
+        raise NotReady(f"listing {listing.reference} is not yet published to the core")
+    raise CoreRejected(f"listing {listing.reference} was never published to the core",
+                       reason="not_published")
 
 
 @outbox_handlers.on_delivered("report_deal")
