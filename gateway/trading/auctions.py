@@ -7,6 +7,8 @@ row carries the highest bid, so a bid reads one row. Lock order: the auction row
 registration and the close) ledger holds and accounts in id order, as the ledger does.
 
 Rules (DECISIONS.md, FORMATS.md):
+- only an auction listing is auctioned directly; a fixed-price listing becomes an invited-only
+  auction when its notice finds several buyers; a positive deposit is required;
 - a bid is taken from ``starts_at`` (inclusive) to ``ends_at`` (exclusive: a bid at the very
   deadline is too late);
 - the first bid must be at least the starting price, every later one must beat the highest by
@@ -79,6 +81,12 @@ def create_auction(session: Session, listing: Listing, *, starts_at: dt.datetime
     """Open an auction on a published listing (or, with ``invited_org_ids``, on a fixed-price
     listing whose notice found several buyers). Starting price and reserve default to the
     listing's."""
+    if not (listing.pricing_mode == "auction"
+            or (listing.pricing_mode == "fixed_price" and invited_org_ids is not None)):
+        # a negotiated or fixed-price listing is sold its own way; a fixed-price one becomes an
+        # auction only when its notice finds several buyers (``fixed_price.close_notice``)
+        raise InvalidTrading(f"this listing is sold by {listing.pricing_mode.replace('_', ' ')}, "
+                             "not by auction", field="listing_id")
     start = starting_price if starting_price is not None else listing.starting_price
     if start is None:
         raise InvalidTrading("an auction needs a starting price", field="starting_price")

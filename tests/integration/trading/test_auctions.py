@@ -103,6 +103,24 @@ def test_an_auction_needs_a_positive_deposit_below_the_starting_price(db, partie
         assert a.deposit == usd("0.01") and listing.state == "in_auction"
 
 
+@pytest.mark.parametrize("mode", ["negotiated", "fixed_price"])
+def test_only_an_auction_listing_is_auctioned_directly(db, parties, clock, mode) -> None:
+    """A negotiated or fixed-price listing is refused (even given a starting price); a
+    fixed-price listing becomes an auction only through its notice, among invited buyers."""
+    with db.transaction() as s:
+        listing = published_listing(s, parties, clock.now(), mode=mode)
+        kw = {"starts_at": clock.now(), "ends_at": clock.now() + dt.timedelta(hours=1),
+              "increment": usd("1000"), "deposit": usd("10000"), "now": clock.now(), "actor": "u",
+              "starting_price": usd("100000")}
+        with pytest.raises(InvalidTrading) as exc:
+            auctions.create_auction(s, listing, **kw)
+        assert exc.value.field == "listing_id" and "not by auction" in exc.value.detail
+        assert listing.state == "published" and s.execute(select(Auction)).first() is None
+        if mode == "negotiated":
+            with pytest.raises(InvalidTrading):  # no invitation makes it an auction either
+                auctions.create_auction(s, listing, **kw, invited_org_ids=[])
+
+
 def test_equal_bids_the_earlier_wins(db, parties, clock) -> None:
     with db.transaction() as s:
         _, a = _auction(s, parties, clock)
