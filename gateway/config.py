@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "COMPLIANCE_REGISTRATION_DUE_DAYS": None,
     "COMPLIANCE_EMBARGOED_COUNTRIES": None,  # comma-separated ISO alpha-2
     "COMPLIANCE_TAX_FILING_KINDS": None,  # comma-separated
+    # JSON: sub-centre code (or "default") -> working days of a fixed-price notice period
+    "TRADING_NOTICE_WORKING_DAYS": None,
 }
 
 # settings read from the environment, converted to the default's type

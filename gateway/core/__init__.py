@@ -10,13 +10,20 @@ from typing import Any
 
 from gateway.core.errors import CoreRejected, CoreUnavailable
 from gateway.core.feed import EventHandlers, event_handlers, pull_events
-from gateway.core.outbox import Message, OutboxHandlers, dispatch, enqueue, outbox_handlers
+from gateway.core.outbox import (
+    Message,
+    NotReady,
+    OutboxHandlers,
+    dispatch,
+    enqueue,
+    outbox_handlers,
+)
 from gateway.core.port import CoreEvent, CorePort
 from gateway.core.runtime import CoreRuntime, make_core
 
 __all__ = [
     "CorePort", "CoreEvent", "CoreRejected", "CoreUnavailable", "make_core", "enqueue", "dispatch",
-    "Message", "OutboxHandlers", "outbox_handlers", "EventHandlers", "event_handlers", "pull_events",
+    "Message", "NotReady", "OutboxHandlers", "outbox_handlers", "EventHandlers", "event_handlers", "pull_events",
     "CoreRuntime", "init_app", "runtime", "kick_dispatch",
 ]
 

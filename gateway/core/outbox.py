@@ -21,10 +21,17 @@ per-kind handlers run. A crash between the call and the mark leaves the message 
 its lease has run out it is delivered again, and the core's idempotency makes that harmless.
 
 Messages of one aggregate are delivered in id order: a message waits while an earlier one of
-its aggregate is still pending.
+its aggregate is still pending. A message may also depend on another aggregate (a deal on its
+listing's publication): a ``before_delivery`` handler completes its payload just before it
+leaves, or raises ``NotReady`` to wait (the message backs off and is tried again)::
+
+    @outbox_handlers.before_delivery("report_deal")
+    def _listing_core_id(session, message):  # -> the payload to deliver
+        ...
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -69,6 +76,12 @@ class Message:
 
 DeliveredHandler = Callable[[Session, Message, "str | None"], None]
 FailedHandler = Callable[[Session, Message, CoreRejected], None]
+PrepareHandler = Callable[[Session, Message], "dict[str, Any]"]
+
+
+class NotReady(Exception):
+    """Raised by a ``before_delivery`` handler: the message cannot leave yet (what it refers to
+    has not reached the core); it is deferred with backoff, the dispatch goes on."""
 
 
 class OutboxHandlers:
@@ -77,6 +90,19 @@ class OutboxHandlers:
     def __init__(self) -> None:
         self._delivered: dict[str, list[DeliveredHandler]] = {}
         self._failed: dict[str, list[FailedHandler]] = {}
+        self._prepare: dict[str, list[PrepareHandler]] = {}
+
+    def before_delivery(self, kind: str) -> Callable[[PrepareHandler], PrepareHandler]:
+        """Register ``fn(session, message) -> payload``, run just before the message is sent
+        (in a transaction of its own): it returns the payload to deliver (stored, so every
+        re-delivery sends the same), raises ``NotReady`` to wait or ``CoreRejected`` to fail it."""
+        _check_kind(kind)
+
+        def add(fn: PrepareHandler) -> PrepareHandler:
+            self._prepare.setdefault(kind, []).append(fn)
+            return fn
+
+        return add
 
     def on_delivered(self, kind: str) -> Callable[[DeliveredHandler], DeliveredHandler]:
         """Register ``fn(session, message, result)``; ``result`` is the core_id or core_deal_id
@@ -106,6 +132,14 @@ class OutboxHandlers:
     def failed(self, session: Session, message: Message, error: CoreRejected) -> None:
         for fn in self._failed.get(message.kind, ()):
             fn(session, message, error)
+
+    def prepares(self, kind: str) -> bool:
+        return bool(self._prepare.get(kind))
+
+    def prepare(self, session: Session, message: Message) -> dict[str, Any]:
+        for fn in self._prepare.get(message.kind, ()):
+            message = dataclasses.replace(message, payload=fn(session, message))
+        return message.payload
 
 
 #: the registry the application's services add to (tests may pass their own to ``dispatch``)
@@ -224,6 +258,20 @@ def _deliver(core: CorePort, m: Message) -> str | None:
     return None
 
 
+def _prepare(db: Database, m: Message, until: dt.datetime, handlers: OutboxHandlers) -> Message:
+    """Run the kind's ``before_delivery`` handlers and store the payload they complete."""
+    if not handlers.prepares(m.kind):
+        return m
+    with db.transaction() as s:
+        payload = handlers.prepare(s, m)
+        if payload != m.payload:
+            text, _digest = canonical_payload(payload)  # CoreRejected: the message fails
+            row = _ours(s, m, until)
+            if row is not None:
+                row.payload = text
+    return dataclasses.replace(m, payload=payload)
+
+
 def _ours(s: Session, m: Message, until: dt.datetime) -> OutboxMessage | None:
     """The message row, if our lease on it still stands (another dispatcher may have taken it
     over after the lease ran out and already marked it)."""
@@ -246,7 +294,12 @@ def dispatch(db: Database, core: CorePort, now: dt.datetime, batch: int = 100, *
         m, until = claimed
         failure_point("core.dispatch.after_claim")
         try:
+            m = _prepare(db, m, until, handlers)
             result = _deliver(core, m)
+        except NotReady as exc:
+            _defer(db, m, until, f"not ready: {exc}", now)
+            report.deferred += 1
+            report.results.append((m.id, m.kind, f"waiting: {exc}"))
         except CoreRejected as exc:
             _mark_failed(db, m, until, exc, now, handlers)
             report.failed += 1
@@ -306,6 +359,14 @@ def _defer(db: Database, m: Message, until: dt.datetime, error: str, now: dt.dat
         row.claimed_until = None
         row.next_attempt_at = now + backoff(row.attempts)
         row.last_error = error[:2000]
+
+
+def pending(session: Session, aggregate_type: str, aggregate_id: object, kind: str) -> bool:
+    """Whether a message of ``kind`` about the aggregate is still waiting to be delivered."""
+    return session.execute(select(OutboxMessage.id).where(
+        OutboxMessage.aggregate_type == aggregate_type,
+        OutboxMessage.aggregate_id == str(aggregate_id),
+        OutboxMessage.kind == kind, OutboxMessage.status == "pending").limit(1)).first() is not None
 
 
 def outbox_counts(db: Database) -> dict[str, int]:

@@ -15,7 +15,9 @@ Modules (each works in the caller's session and transaction; the caller commits)
   iCalendar holiday files (``flask --app wsgi trading load-calendar``);
 - ``deposits``: ``record_receipt`` (finance), ``hold_deposit``, ``apply_deposit``,
   ``release_deposit``;
-- ``deals``: ``strike_deal`` (compliance gates, plan, core report), ``deal_currencies`` (a
+- ``deals``: ``check_buyer_eligible`` (a "bring in" listing sells to domestic buyers, a "go
+  out" listing to overseas ones: checked at interest, intent, auction registration and again
+  at the deal), ``strike_deal`` (compliance gates, plan, core report), ``deal_currencies`` (a
   domestic buyer pays in CNY, a domestic seller is paid in CNY, others in the contract
   currency, unless the terms name them; the winner's deposit reduces the upfront payment),
   ``sign_contract``;

@@ -7,12 +7,15 @@ row carries the highest bid, so a bid reads one row. Lock order: the auction row
 registration and the close) ledger holds and accounts in id order, as the ledger does.
 
 Rules (DECISIONS.md, FORMATS.md):
+- only an auction listing is auctioned directly; a fixed-price listing becomes an invited-only
+  auction when its notice finds several buyers; a positive deposit is required;
 - a bid is taken from ``starts_at`` (inclusive) to ``ends_at`` (exclusive: a bid at the very
   deadline is too late);
 - the first bid must be at least the starting price, every later one must beat the highest by
   at least the increment; equal bids: the earlier wins (the later one is refused);
 - a bidder registered (deposit held) before its first bid; in an invited-only auction only the
-  fixed-price listing's intending buyers may bid;
+  fixed-price listing's intending buyers may bid; only a buyer on the right side of the border
+  registers (domestic for an inbound listing, overseas for an outbound one: ``deals``);
 - a bid within the last ``snipe_window_minutes`` moves the end to the bid time +
   ``snipe_extension_minutes`` (N = M = 5 by default); extensions chain;
 - a refused bid is stored with its reason, amount and time (``bid``: in a transaction of its
@@ -43,6 +46,7 @@ from kernel.money import from_minor, to_minor
 from . import deals, deposits
 from .errors import (
     BidRefused,
+    BuyerNotEligible,
     DealRefused,
     InvalidTrading,
     TradingConflict,
@@ -77,6 +81,12 @@ def create_auction(session: Session, listing: Listing, *, starts_at: dt.datetime
     """Open an auction on a published listing (or, with ``invited_org_ids``, on a fixed-price
     listing whose notice found several buyers). Starting price and reserve default to the
     listing's."""
+    if not (listing.pricing_mode == "auction"
+            or (listing.pricing_mode == "fixed_price" and invited_org_ids is not None)):
+        # a negotiated or fixed-price listing is sold its own way; a fixed-price one becomes an
+        # auction only when its notice finds several buyers (``fixed_price.close_notice``)
+        raise InvalidTrading(f"this listing is sold by {listing.pricing_mode.replace('_', ' ')}, "
+                             "not by auction", field="listing_id")
     start = starting_price if starting_price is not None else listing.starting_price
     if start is None:
         raise InvalidTrading("an auction needs a starting price", field="starting_price")
@@ -88,8 +98,9 @@ def create_auction(session: Session, listing: Listing, *, starts_at: dt.datetime
             raise InvalidTrading(f"the {name} is not in the auction's currency {ccy}", field=name)
     if to_minor(increment) <= 0:
         raise InvalidTrading("the minimum increment must be positive", field="increment")
-    if to_minor(deposit) < 0:
-        raise InvalidTrading("the deposit cannot be negative", field="deposit")
+    if to_minor(deposit) <= 0:
+        # every bidder has a deposit held before its first bid (issue 5)
+        raise InvalidTrading("an auction requires a positive deposit", field="deposit")
     if to_minor(deposit) >= to_minor(start):
         # the winner's deposit is applied to the price: something must be left to pay
         raise InvalidTrading("the deposit must be below the starting price", field="deposit")
@@ -155,6 +166,7 @@ def register(session: Session, auction_id: int, org_id: int, *, now: dt.datetime
     listing = session.get(Listing, auction.listing_id)
     if org_id == listing.seller_id:
         raise InvalidTrading("the seller cannot bid on its own listing", field="org_id")
+    deals.check_buyer_eligible(session, listing, org_id)
     reasons = _clearance_reasons(session, org_id)
     if reasons:
         raise BidRefused("party_not_cleared", "compliance does not clear this buyer to trade",
@@ -265,7 +277,8 @@ def log_refusal(session: Session, auction_id: int, org_id: int, amount: Money,
 @dataclass(frozen=True)
 class CloseResult:
     auction_id: int
-    outcome: str  # "won", "failed" (reserve not met, no bid, or compliance refused the deal)
+    outcome: str  # "won", "failed" (reserve not met, no bid, compliance refused the deal, or
+    #               the highest bidder may not buy in this listing's direction)
     deal_id: int | None = None
     reason: str | None = None
     #: compliance's reasons when it refused the deal
@@ -300,6 +313,9 @@ def close_auction(session: Session, auction_id: int, *, now: dt.datetime,
         except DealRefused as exc:
             reason = "deal_refused"
             refusal = exc.extra.get("reasons")
+        except BuyerNotEligible as exc:  # the highest bidder's country changed since it registered
+            reason = "buyer_not_eligible"
+            refusal = [exc.to_dict()]
         else:
             if winner.hold_id:
                 deposits.apply_deposit(session, winner.hold_id, winner.org_id, auction.currency,

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from compliance.gates import PartyRef, SubjectRef, deal_gate, party_clearance
-from gateway.core.outbox import enqueue, outbox_handlers
+from gateway.core.errors import CoreRejected
+from gateway.core.outbox import Message, NotReady, enqueue, outbox_handlers, pending
 from gateway.listings import lifecycle
 from gateway.listings.access import SystemActor
 from gateway.listings.models import Listing
@@ -36,7 +37,7 @@ from settlement.plans.terms import (
     TransactionType,
 )
 
-from .errors import DealRefused, InvalidTrading, TradingNotFound
+from .errors import BuyerNotEligible, DealRefused, InvalidTrading, TradingNotFound
 from .models import Deal, DealSequence
 
 TRADING_ACTOR = SystemActor("system:trading")
@@ -69,6 +70,26 @@ def _next_reference(session: Session, year: int) -> str:
     seq.last_value += 1
     session.flush()
     return f"DL-{year}-{seq.last_value:06d}"
+
+
+def check_buyer_eligible(session: Session, listing: Listing, buyer_org_id: int) -> Organisation:
+    """The buyer organisation, if it may buy this listing: a "bring in" (``inbound``) listing
+    sells to a domestic organisation (of the exchange's home country, ``SETTLEMENT.home_country``,
+    CN), a "go out" (``outbound``) listing to an overseas one. ``BuyerNotEligible`` otherwise;
+    ``InvalidTrading`` for an unknown organisation."""
+    buyer = session.get(Organisation, buyer_org_id)
+    if buyer is None:
+        raise InvalidTrading(f"no organisation {buyer_org_id}", field="buyer_org_id")
+    home = _plan_config().home_country
+    domestic = buyer.country == home
+    if domestic != (listing.direction == "inbound"):
+        wanted = "a domestic" if listing.direction == "inbound" else "an overseas"
+        mode = "bring-in (inbound)" if listing.direction == "inbound" else "go-out (outbound)"
+        raise BuyerNotEligible(
+            f"a {mode} listing is sold to {wanted} organisation (home country {home}); "
+            f"this buyer is in {buyer.country}",
+            direction=listing.direction, buyer_country=buyer.country, home_country=home)
+    return buyer
 
 
 def compliance_problems(session: Session, listing: Listing, buyer_org_id: int,
@@ -125,6 +146,7 @@ def strike_deal(session: Session, listing: Listing, *, buyer_org_id: int, price:
     compliance refuses; the caller decides what happens to the trading (an auction stays
     open for a retry by the tick, for instance) -- nothing is written then."""
     terms = dict(terms or {})
+    check_buyer_eligible(session, listing, buyer_org_id)
     if price.currency.code != (listing.headline_price_currency or price.currency.code):
         raise InvalidTrading("the deal is in another currency than the listing", field="price")
     problems = compliance_problems(session, listing, buyer_org_id, now.date())
@@ -220,6 +242,25 @@ def get_deal(session: Session, deal_id: int, *, lock: bool = False) -> Deal:
 
 def deal_for_plan(session: Session, deal_ref: str) -> Deal | None:
     return session.execute(select(Deal).where(Deal.reference == deal_ref)).scalar_one_or_none()
+
+
+@outbox_handlers.before_delivery("report_deal")
+def _listing_core_id(session: Session, message: Message) -> dict[str, Any]:
+    """The deal leaves with its listing's core id as it is at delivery: the deal may have been
+    struck while the listing's publication to the core was still on its way (then
+    ``listing_core_id`` was None when it was enqueued). It waits while that publication is
+    pending, and fails if the listing never reached the core: the core never records a deal
+    without its listing."""
+    deal = session.get(Deal, int(message.aggregate_id)) if message.aggregate_type == "deal" else None
+    if deal is None:
+        return message.payload
+    listing = session.get(Listing, deal.listing_id)
+    if listing.core_id:
+        return {**message.payload, "listing_core_id": listing.core_id}
+    if pending(session, "listing", listing.id, "publish_listing"):
+        raise NotReady(f"listing {listing.reference} is not yet published to the core")
+    raise CoreRejected(f"listing {listing.reference} was never published to the core",
+                       reason="not_published")
 
 
 @outbox_handlers.on_delivered("report_deal")

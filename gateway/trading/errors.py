@@ -51,6 +51,14 @@ class DepositMissing(TradingError, Conflict):
     code = "deposit_missing"
 
 
+class BuyerNotEligible(TradingError, Conflict):
+    """The buyer is on the wrong side of the border for the listing's direction: a "bring in"
+    (``inbound``) listing sells to domestic organisations, a "go out" (``outbound``) listing to
+    overseas ones. ``direction``, ``buyer_country`` and ``home_country`` say which."""
+
+    code = "buyer_not_eligible"
+
+
 class DealRefused(TradingError, Conflict):
     """A deal cannot be struck: compliance (party clearance, deal gate) says no; ``reasons``."""
 

@@ -1,7 +1,8 @@
 """Fixed-price listing with a public notice period.
 
 The listing is published at its asking price for a notice period of working days of the
-sub-centre's country (``working_days``: configurable per sub-centre, default 20; the period
+sub-centre's country (``working_days``: per sub-centre from the ``TRADING_NOTICE_WORKING_DAYS``
+setting, default 20, unless the notice names its own; the period
 ends at midnight, sub-centre time, after the last working day). Buyers register intent, which
 holds their deposit. At the end (the tick):
 
@@ -15,6 +16,7 @@ holds their deposit. At the end (the tick):
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -41,8 +43,14 @@ DEFAULT_AUCTION_HOURS = 24
 
 
 def configured_working_days(subcentre_code: str) -> int:
-    """``TRADING_NOTICE_WORKING_DAYS`` = ``{"default": 20, "DK": 25}`` in the app config."""
-    cfg = (current_app.config.get("TRADING_NOTICE_WORKING_DAYS") or {}) if has_app_context() else {}
+    """The notice period of a sub-centre's fixed-price listings: the setting
+    ``TRADING_NOTICE_WORKING_DAYS`` maps sub-centre codes (and ``default``) to working days,
+    e.g. ``{"default": 20, "DK": 25}`` (a dict, or JSON text from the environment); 20 when
+    neither the sub-centre nor ``default`` is named."""
+    cfg = current_app.config.get("TRADING_NOTICE_WORKING_DAYS") if has_app_context() else None
+    if isinstance(cfg, str):
+        cfg = json.loads(cfg)
+    cfg = cfg or {}
     return int(cfg.get(subcentre_code, cfg.get("default", DEFAULT_WORKING_DAYS)))
 
 
@@ -72,8 +80,11 @@ def open_notice(session: Session, listing: Listing, *, deposit: Money, increment
     if deposit.currency.code != ccy or increment.currency.code != ccy:
         raise InvalidTrading(f"deposit and increment are in the listing's currency {ccy}",
                              field="deposit")
-    if to_minor(increment) <= 0 or to_minor(deposit) < 0:
-        raise InvalidTrading("a positive increment and a deposit of zero or more", field="increment")
+    if to_minor(increment) <= 0:
+        raise InvalidTrading("the minimum increment must be positive", field="increment")
+    if to_minor(deposit) <= 0:
+        # intending buyers pay a deposit, carried into the auction when two or more come forward
+        raise InvalidTrading("a fixed-price notice requires a positive deposit", field="deposit")
     if to_minor(deposit) >= to_minor(price):
         raise InvalidTrading("the deposit must be below the listed price", field="deposit")
     if threshold < 2:
@@ -109,6 +120,7 @@ def register_intent(session: Session, notice_id: int, org_id: int, *, now: dt.da
     listing = session.get(Listing, notice.listing_id)
     if org_id == listing.seller_id:
         raise InvalidTrading("the seller cannot buy its own listing", field="org_id")
+    deals.check_buyer_eligible(session, listing, org_id)
     clearance = party_clearance(session, PartyRef("organisation", org_id), lifecycle.compliance_config())
     if not clearance.allowed:
         raise BidRefused("party_not_cleared", "compliance does not clear this buyer to trade",

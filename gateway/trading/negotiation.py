@@ -64,6 +64,7 @@ def register_interest(session: Session, listing_id: int, buyer_org_id: int, *, n
         raise InvalidTrading("the seller cannot negotiate with itself", field="buyer_org_id")
     if notice_days < 0:
         raise InvalidTrading("the notice period cannot be negative", field="notice_days")
+    deals.check_buyer_eligible(session, listing, buyer_org_id)
     existing = session.execute(select(Negotiation).where(
         Negotiation.listing_id == listing_id, Negotiation.buyer_org_id == buyer_org_id,
         Negotiation.state.in_(("open", "agreed")))).scalar_one_or_none()

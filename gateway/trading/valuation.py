@@ -6,7 +6,8 @@ price is converted into the listing's currency (its sub-centre's home currency w
 no price) at the rate of the deal's date (the stored
 reference rates; a deal no rate converts is listed, unconverted, and left out of the range).
 The range is the minimum, lower quartile, median, upper quartile and maximum. Buyers see the
-range and the comparables' prices, dates and shared traits, never their parties or listings.
+range and the comparables' prices, dates and shared traits, never their parties or listings;
+so do sellers (the API's ``sees_parties``: only the exchange's people see the parties).
 
 Relief from royalty: value = sum over the remaining years t = 1..n of
 rate x revenue_t / (1 + discount)^t (end-of-year discounting), every step returned.
@@ -97,7 +98,8 @@ def comparables(session: Session, listing: Listing, *, max_staleness_business_da
 
 
 def for_buyers(guidance: dict[str, Any]) -> dict[str, Any]:
-    """The same guidance without the comparables' parties and listings."""
+    """The same guidance without the comparables' parties and listings (what buyers and
+    sellers see)."""
     hidden = ("deal_reference", "listing_id", "buyer_org_id", "seller_org_id")
     return {**guidance, "comparables": [{k: v for k, v in c.items() if k not in hidden}
                                         for c in guidance["comparables"]]}

@@ -42,6 +42,35 @@ def test_comparables_and_range(client, db, users, parties, clock) -> None:
                for c in seen["comparables"])
 
 
+PARTIES = {"buyer_org_id", "seller_org_id", "deal_reference", "listing_id"}
+
+
+def test_only_the_exchanges_people_see_the_comparables_parties(client, db, users, parties,
+                                                                 clock) -> None:
+    """Staff of the listing's sub-centre, finance and admins see who dealt; the listing's own
+    seller, a buyer and another sub-centre's staff see the same prices and range only;
+    compliance officers are not offered price guidance."""
+    with db.transaction() as s:
+        _deal(s, parties, clock, Money("200000", "USD"))
+        _deal(s, parties, clock, Money("150000", "USD"))
+        target = published_listing(s, parties, clock.now(), mode="fixed_price").id
+    url = f"{API}/listings/{target}/price-guidance"
+    views = {}
+    for who in ("staff_us", "finance", "admin", "seller_us", "buyer", "staff_dk"):
+        r = client.get(url, headers=users[who]["headers"])
+        assert r.status_code == 200, (who, r.get_json())
+        views[who] = r.get_json()
+    for who in ("staff_us", "finance", "admin"):
+        assert len(views[who]["comparables"]) == 2
+        assert all(PARTIES <= set(c) for c in views[who]["comparables"]), who
+    for who in ("seller_us", "buyer", "staff_dk"):
+        assert views[who]["range"] == views["staff_us"]["range"] and views[who]["count"] == 2
+        assert [c["price"] for c in views[who]["comparables"]] == \
+            [c["price"] for c in views["staff_us"]["comparables"]]
+        assert all(not (PARTIES & set(c)) for c in views[who]["comparables"]), who
+    assert client.get(url, headers=users["compliance"]["headers"]).status_code == 403
+
+
 def test_relief_from_royalty_shows_its_steps(client, users) -> None:
     r = client.post(f"{API}/valuation/relief-from-royalty", headers=users["staff_us"]["headers"], json={
         "royalty_rate": "0.05", "discount_rate": "0.10", "first_year": 2027,

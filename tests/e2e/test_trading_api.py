@@ -143,3 +143,41 @@ def test_a_fixed_price_notice_through_the_api(client, db, users, parties, clock)
     assert other["intending_buyers"] == 1 and other["my_intent"] is False
     r = client.post(f"{API}/notices/fixed-price/{nid}/extend", headers=staff, json={"working_days": 5})
     assert r.status_code == 409  # it has not ended without a buyer
+
+
+def test_a_buyer_on_the_wrong_side_of_the_border_is_refused(client, db, users, parties, clock,
+                                                             make_user) -> None:
+    """Bring in (inbound) sells to domestic buyers, go out (outbound) to overseas ones: the
+    refusal is a 409 problem that names the rule and the buyer's country."""
+    with db.transaction() as s:
+        bring_in = published_listing(s, parties, clock.now(), mode="negotiated").id
+        go_out = published_listing(s, parties, clock.now(), mode="negotiated", direction="outbound").id
+        screen_party(s, s.get(Organisation, parties["buyer_org"]), "test", clock.now(), "test")
+        overseas_org = buyer(s, clock.now(), "Overseas Buyer GmbH", country="DE")
+    overseas = make_user("buyer", organisation_id=overseas_org)["headers"]
+    domestic = users["buyer"]["headers"]
+    for headers, listing, country, wanted in ((overseas, bring_in, "DE", "domestic"),
+                                              (domestic, go_out, "CN", "overseas")):
+        r = client.post(f"{API}/negotiations", headers=headers, json={"listing_id": listing})
+        body = r.get_json()
+        assert r.status_code == 409 and r.mimetype == "application/problem+json", body
+        assert body["code"] == "buyer_not_eligible" and body["buyer_country"] == country
+        assert wanted in body["detail"]
+    for headers, listing in ((domestic, bring_in), (overseas, go_out)):
+        r = client.post(f"{API}/negotiations", headers=headers, json={"listing_id": listing})
+        assert r.status_code == 201, r.get_json()
+
+
+def test_a_zero_deposit_is_refused_naming_the_field(client, db, users, parties, clock) -> None:
+    with db.transaction() as s:
+        auction_listing = published_listing(s, parties, clock.now()).id
+        fixed_listing = published_listing(s, parties, clock.now(), mode="fixed_price").id
+    staff = users["staff_us"]["headers"]
+    r = client.post(f"{API}/auctions", headers=staff, json={
+        "listing_id": auction_listing, "starts_at": clock.now().isoformat(),
+        "ends_at": (clock.now() + dt.timedelta(hours=1)).isoformat(),
+        "increment": _money("1000.00"), "deposit": _money("0.00")})
+    assert r.status_code == 422 and "deposit" in r.get_json()["errors"], r.get_json()
+    r = client.post(f"{API}/notices/fixed-price", headers=staff, json={
+        "listing_id": fixed_listing, "deposit": _money("0.00"), "increment": _money("1000.00")})
+    assert r.status_code == 422 and "deposit" in r.get_json()["errors"], r.get_json()

@@ -6,7 +6,9 @@ from typing import Any
 from flask.views import MethodView
 
 from gateway.auth.access import allow, require_principal
+from gateway.auth.principal import Principal
 from gateway.db import db_session, get_clock
+from gateway.listings.models import Listing
 from kernel.errors import NotFound
 
 from .. import valuation
@@ -15,17 +17,24 @@ from ..schemas import (
     RoyaltyArgs,
     RoyaltyValueSchema,
 )
-from .common import _listing, _seller_side, blp
+from .common import _listing, _staff_of, blp
+
+
+def sees_parties(p: Principal, listing: Listing) -> bool:
+    """Who sees the comparables' parties (their deals, listings, buyers and sellers): the
+    exchange's people -- staff of the listing's sub-centre, finance and admins. Buyers and
+    sellers (and staff of other sub-centres) see the prices and ranges only."""
+    return p.role == "finance" or _staff_of(p, listing)
 
 
 @blp.route("/listings/<int:listing_id>/price-guidance")
 class PriceGuidance(MethodView):
-    @allow("subcentre_staff", "admin", "seller", "buyer")
+    @allow("subcentre_staff", "admin", "finance", "seller", "buyer")
     @blp.response(200, PriceGuidanceSchema)
     def get(self, listing_id: int) -> dict[str, Any]:
         """Comparable past deals and their price range in the listing's currency. Staff of the
-        sub-centre (and the seller) see the comparables in full; buyers see the ranges and
-        prices, never the parties."""
+        listing's sub-centre, finance and admins see the comparables in full; buyers and
+        sellers see the ranges and prices, never the parties."""
         from gateway.listings.access import can_read
 
         p = require_principal()
@@ -34,7 +43,7 @@ class PriceGuidance(MethodView):
             raise NotFound(f"no listing {listing_id}")
         guidance = valuation.comparables(db_session(), listing)
         guidance["remaining_patent_years"] = valuation.remaining_years(listing, get_clock().now().date())
-        if not (p.role == "admin" or _seller_side(p, listing)):
+        if not sees_parties(p, listing):
             guidance = valuation.for_buyers(guidance)
         return guidance
 

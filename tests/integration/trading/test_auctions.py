@@ -12,8 +12,8 @@ from compliance.cases.service import open_structuring_case
 from compliance.party import PartyRef
 from gateway.core.models import OutboxMessage
 from gateway.trading import auctions, deposits
-from gateway.trading.errors import BidRefused, DepositMissing
-from gateway.trading.models import Deal
+from gateway.trading.errors import BidRefused, DepositMissing, InvalidTrading
+from gateway.trading.models import Auction, Deal
 from settlement.ledger import Hold, check_ledger
 from settlement.plans.models import SettlementPlan
 from tests.support.trading import buyer, fund, published_listing
@@ -82,6 +82,43 @@ def test_bids_need_a_deposit_held_and_must_beat_by_the_increment(db, parties, cl
             auctions.place_bid(s, a.id, b2, usd("100999.99"), now=clock.now(), actor="u")
         auctions.place_bid(s, a.id, b2, usd("101000"), now=clock.now(), actor="u")
         assert a.high_minor == 10100000 and a.bid_count == 2
+
+
+@pytest.mark.parametrize("deposit", ["0", "-1", "100000"])
+def test_an_auction_needs_a_positive_deposit_below_the_starting_price(db, parties, clock,
+                                                                      deposit) -> None:
+    with db.transaction() as s:
+        listing = published_listing(s, parties, clock.now())
+        with pytest.raises(InvalidTrading) as exc:
+            auctions.create_auction(s, listing, starts_at=clock.now(),
+                                    ends_at=clock.now() + dt.timedelta(hours=1),
+                                    increment=usd("1000"), deposit=usd(deposit), now=clock.now(),
+                                    actor="u")
+        assert exc.value.field == "deposit"
+        assert listing.state == "published" and s.execute(select(Auction)).first() is None
+        a = auctions.create_auction(s, listing, starts_at=clock.now(),
+                                    ends_at=clock.now() + dt.timedelta(hours=1),
+                                    increment=usd("1000"), deposit=usd("0.01"), now=clock.now(),
+                                    actor="u")
+        assert a.deposit == usd("0.01") and listing.state == "in_auction"
+
+
+@pytest.mark.parametrize("mode", ["negotiated", "fixed_price"])
+def test_only_an_auction_listing_is_auctioned_directly(db, parties, clock, mode) -> None:
+    """A negotiated or fixed-price listing is refused (even given a starting price); a
+    fixed-price listing becomes an auction only through its notice, among invited buyers."""
+    with db.transaction() as s:
+        listing = published_listing(s, parties, clock.now(), mode=mode)
+        kw = {"starts_at": clock.now(), "ends_at": clock.now() + dt.timedelta(hours=1),
+              "increment": usd("1000"), "deposit": usd("10000"), "now": clock.now(), "actor": "u",
+              "starting_price": usd("100000")}
+        with pytest.raises(InvalidTrading) as exc:
+            auctions.create_auction(s, listing, **kw)
+        assert exc.value.field == "listing_id" and "not by auction" in exc.value.detail
+        assert listing.state == "published" and s.execute(select(Auction)).first() is None
+        if mode == "negotiated":
+            with pytest.raises(InvalidTrading):  # no invitation makes it an auction either
+                auctions.create_auction(s, listing, **kw, invited_org_ids=[])
 
 
 def test_equal_bids_the_earlier_wins(db, parties, clock) -> None:

@@ -47,7 +47,9 @@ def posted(s, org_id: int, purpose: str, ccy: str) -> Money:
 
 
 def _won_auction(s, parties, clock, *, country: str = "CN") -> Deal:
-    listing = published_listing(s, parties, clock.now())
+    # a domestic buyer buys "bring in" (inbound) listings, an overseas one "go out" (outbound)
+    listing = published_listing(s, parties, clock.now(),
+                                direction="inbound" if country == "CN" else "outbound")
     a = auctions.create_auction(s, listing, starts_at=clock.now(),
                                 ends_at=clock.now() + dt.timedelta(hours=1),
                                 increment=usd("1000"), deposit=usd("10000"), now=clock.now(),

@@ -7,10 +7,11 @@ import datetime as dt
 
 import pytest
 from moneyed import Money
+from sqlalchemy import select
 
 from gateway.trading import auctions, calendar, deposits, fixed_price
 from gateway.trading.errors import BidRefused, InvalidTrading
-from gateway.trading.models import Auction, Deal
+from gateway.trading.models import Auction, Deal, FixedPriceNotice
 from settlement.ledger import check_ledger
 from tests.support.listings import Staff
 from tests.support.trading import add_rates, buyer, fund, published_listing
@@ -50,6 +51,52 @@ def test_working_days_come_from_the_calendar_table(db, parties, clock) -> None:
         # 20 US working days after Mon 23 Nov with Thanksgiving off: Tue 22 Dec; ends at the
         # following midnight New York time (05:00 UTC)
         assert notice.ends_at == dt.datetime(2026, 12, 23, 5, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("deposit", ["0", "-5", "250000"])
+def test_a_notice_needs_a_positive_deposit_below_the_price(db, parties, clock, deposit) -> None:
+    with db.transaction() as s:
+        listing = published_listing(s, parties, clock.now(), mode="fixed_price")
+        with pytest.raises(InvalidTrading) as exc:
+            fixed_price.open_notice(s, listing, deposit=usd(deposit), increment=usd("5000"),
+                                    now=clock.now(), actor="u")
+        assert exc.value.field == "deposit"
+        assert listing.state == "published" and s.execute(select(FixedPriceNotice)).first() is None
+        with pytest.raises(InvalidTrading) as exc:
+            fixed_price.open_notice(s, listing, deposit=usd("10000"), increment=usd("0"),
+                                    now=clock.now(), actor="u")
+        assert exc.value.field == "increment"
+
+
+def test_a_subcentres_configured_notice_days_replace_the_default(app, db, parties, clock,
+                                                                 monkeypatch) -> None:
+    """``TRADING_NOTICE_WORKING_DAYS`` (JSON text, as read from the environment) gives the US
+    sub-centre 10 working days; the DK sub-centre, not named, keeps the default 20; a notice
+    that names its own period keeps it."""
+    from gateway.config import load_config
+
+    monkeypatch.setenv("GATEWAY_TRADING_NOTICE_WORKING_DAYS", '{"US": 10}')
+    app.config["TRADING_NOTICE_WORKING_DAYS"] = load_config({"TESTING": True})["TRADING_NOTICE_WORKING_DAYS"]
+    dk = {"us": parties["dk"], "seller_us": parties["seller_dk"]}
+    with app.app_context(), db.transaction() as s:
+        us_listing, us_notice = _notice(s, parties, clock)
+        assert us_notice.working_days == 10
+        # 10 US working days after Mon 23 Nov (no holidays loaded): Mon 7 Dec; ends at the
+        # following midnight New York time
+        assert us_notice.ends_at == dt.datetime(2026, 12, 8, 5, 0, tzinfo=dt.UTC)
+        dk_listing = published_listing(s, dk, clock.now(), mode="fixed_price")
+        dk_notice = fixed_price.open_notice(s, dk_listing, deposit=usd("10000"),
+                                            increment=usd("5000"), now=clock.now(), actor="u")
+        assert dk_notice.working_days == 20
+        own = published_listing(s, parties, clock.now(), mode="fixed_price")
+        assert fixed_price.open_notice(s, own, deposit=usd("10000"), increment=usd("5000"),
+                                       now=clock.now(), actor="u", working_days=7).working_days == 7
+    app.config["TRADING_NOTICE_WORKING_DAYS"] = {"default": 15, "US": 12}
+    with app.app_context(), db.transaction() as s:
+        assert _notice(s, parties, clock)[1].working_days == 12
+        dk_listing = published_listing(s, dk, clock.now(), mode="fixed_price")
+        assert fixed_price.open_notice(s, dk_listing, deposit=usd("10000"), increment=usd("5000"),
+                                       now=clock.now(), actor="u").working_days == 15
 
 
 def test_no_buyer_then_extend_at_least_five_days_or_withdraw(db, parties, clock) -> None:
