@@ -220,7 +220,7 @@ def test_a_free_deal_shows_its_contract_registration_due_date_and_record(client,
     assert "letter_of_intent-status" not in status
     with db.transaction() as s:
         listing = s.get(Listing, listing_id)
-        open_notice(s, listing, deposit=Money("0.00", "USD"), increment=Money("1000.00", "USD"),
+        open_notice(s, listing, deposit=Money("10000.00", "USD"), increment=Money("1000.00", "USD"),
                     now=clock.now(), actor="test")
         deal = strike_deal(s, listing, buyer_org_id=buyer(s, clock.now(), "Deal Buyer"),
                            price=Money("250000.00", "USD"), channel="fixed_price", source_id=1,
