@@ -16,6 +16,10 @@ from gateway.listings.errors import InvalidListing
 from kernel.parties import Organisation
 
 Errors = dict[str, list[str]]
+#: patent offices that are not countries but grant patents (EPO, WIPO/PCT, Eurasian, ARIPO, OAPI, GC)
+PATENT_OFFICES = frozenset({"EP", "WO", "EA", "AP", "OA", "GC"})
+#: what a patent must name (the ``patent_complete`` constraint holds the same)
+PATENT_FIELDS = ("jurisdiction", "number", "status", "expires_on")
 
 
 def _add(errors: Errors, field: str, message: str) -> None:
@@ -106,14 +110,39 @@ def check_seller(session: Session, seller_id: Any, subcentre_id: int, errors: Er
         _add(errors, "seller_id", "this organisation is not represented by the filing sub-centre")
 
 
+def check_asset(asset: dict[str, Any], errors: Errors, prefix: str = "") -> None:
+    """The rules of one IP asset (as ``AssetSchema`` loads it), keyed ``<prefix><field>``: a
+    patent names its jurisdiction (a country or a patent office), number, status and expiry."""
+    if asset.get("kind") != "patent":
+        return
+    for name in PATENT_FIELDS:
+        if not asset.get(name):
+            _add(errors, f"{prefix}{name}", "required for a patent")
+    jurisdiction = asset.get("jurisdiction")
+    if jurisdiction and jurisdiction not in PATENT_OFFICES:
+        try:
+            check_country(jurisdiction, field="jurisdiction")
+        except InvalidListing as exc:
+            _add(errors, f"{prefix}jurisdiction", exc.detail)
+
+
+def check_assets(data: dict[str, Any], errors: Errors) -> None:
+    """Each asset filed with the listing, keyed ``assets.<i>.<field>`` (from 0, as sent)."""
+    for i, asset in enumerate(data.get("assets") or []):
+        if isinstance(asset, dict):
+            check_asset(asset, errors, prefix=f"assets.{i}.")
+
+
 def check_listing(session: Session, data: dict[str, Any], subcentre_id: int, *,
                   seller_cache: dict[int, int | None] | None = None) -> Errors:
     """Every rule broken by ``data`` (a whole schema-loaded listing; an edit is checked merged
-    over the current values), keyed by field. Normalises IPC classes and territory in place."""
+    over the current values; the assets filed with it too, as ``assets.<i>.<field>``), keyed by
+    field. Normalises IPC classes and territory in place."""
     errors: Errors = {}
     check_texts(data, errors)
     check_classes(data, errors)
     check_prices(data, errors)
     check_period(data, errors)
     check_seller(session, data.get("seller_id"), subcentre_id, errors, seller_cache)
+    check_assets(data, errors)
     return errors

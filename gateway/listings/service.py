@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from gateway.listings.access import Actor, can_edit
-from gateway.listings.codes import check_country, ipc_prefixes
+from gateway.listings.codes import ipc_prefixes
 from gateway.listings.errors import InvalidListing, NotEditable, VersionMismatch
 from gateway.listings.models import (
     Attachment,
@@ -27,7 +27,7 @@ from gateway.listings.models import (
     ListingTerritory,
     OwnershipEvidence,
 )
-from gateway.listings.rules import check_listing
+from gateway.listings.rules import check_asset, check_listing
 from gateway.listings.segment import search_text
 from kernel.audit import record_event
 from kernel.errors import PermissionDenied
@@ -41,8 +41,6 @@ CONTENT_FIELDS = (
     "period_end", "attachments",
 )
 PRICES = ("asking_price", "starting_price", "reserve_price")
-#: patent offices that are not countries but grant patents (EPO, WIPO/PCT, Eurasian, ARIPO, OAPI, GCC)
-PATENT_OFFICES = frozenset({"EP", "WO", "EA", "AP", "OA", "GC"})
 #: states in which rights confirmation may still be recorded
 EVIDENCE_STATES = frozenset({"draft", "submitted", "in_review", "cleared", "licence_required"})
 
@@ -186,13 +184,11 @@ def add_asset(session: Session, listing: Listing, data: dict[str, Any], actor: A
         raise PermissionDenied("only staff of the filing sub-centre add assets to this listing")
     if listing.state != "draft":
         raise NotEditable("assets are added while the listing is a draft", state=listing.state)
-    if data["kind"] == "patent":
-        missing = [k for k in ("jurisdiction", "number", "status", "expires_on") if not data.get(k)]
-        if missing:
-            raise InvalidListing("a patent needs its jurisdiction, number, status and expiry",
-                                 errors={k: ["required for a patent"] for k in missing})
-        if data["jurisdiction"] not in PATENT_OFFICES:
-            check_country(data["jurisdiction"], field="jurisdiction")
+    errors: dict[str, list[str]] = {}
+    check_asset(data, errors)
+    if errors:
+        raise InvalidListing("the asset breaks the rules listed in errors (a patent needs its "
+                             "jurisdiction, number, status and expiry)", errors=errors)
     asset = IpAsset(listing_id=listing.id, **data)
     session.add(asset)
     session.flush()

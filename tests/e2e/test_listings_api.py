@@ -153,3 +153,19 @@ def test_import_json_and_csv_all_or_nothing(client, users, parties) -> None:
     assert resp.status_code == 201 and resp.get_json()["imported"] == 2
     assert client.post(f"{API}/import", json=[good], headers=users["staff_dk"]["headers"]).status_code == 422
     assert client.post(f"{API}/import", data="x", content_type="text/plain", headers=h).status_code == 415
+
+
+def test_import_reports_bad_assets_of_every_row_with_a_422(client, users, parties) -> None:
+    h = users["staff_us"]["headers"]
+    patent = {"kind": "patent", "title": "Recognition", "jurisdiction": "US", "number": "US1234567B2",
+              "status": "granted", "expires_on": "2036-05-01"}
+    rows = [draft_body(parties["seller_us"], assets=[patent]),
+            draft_body(parties["seller_us"], assets=[{**patent, "expires_on": None}]),
+            draft_body(parties["seller_us"], assets=[patent, {**patent, "jurisdiction": "ZZ"}])]
+    resp = client.post(f"{API}/import", json=rows, headers=h)
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+    assert resp.get_json()["errors"] == {"rows.2.assets.0.expires_on": ["required for a patent"],
+                                         "rows.3.assets.1.jurisdiction": ["'ZZ' is not an ISO 3166-1 alpha-2 country code"]}
+    assert client.get(API, headers=h).get_json()["items"] == []
+    created = client.post(API, json=draft_body(parties["seller_us"], assets=[{**patent, "number": None}]), headers=h)
+    assert created.status_code == 422 and created.get_json()["errors"] == {"assets.0.number": ["required for a patent"]}
