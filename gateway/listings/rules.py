@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from compliance.screening import name_forms
+from compliance.screening.normalise import fold
 from gateway.listings.codes import check_country, normalise_ipc
 from gateway.listings.errors import InvalidListing
 from kernel.parties import Organisation
@@ -131,6 +133,32 @@ def check_assets(data: dict[str, Any], errors: Errors) -> None:
     for i, asset in enumerate(data.get("assets") or []):
         if isinstance(asset, dict):
             check_asset(asset, errors, prefix=f"assets.{i}.")
+
+
+def _script_letters(name: str) -> str:
+    """The letters and digits of ``name`` beyond Latin (Han, kana, Hangul...), width-folded."""
+    return "".join(ch for ch in fold(name) if ch.isalnum() and ord(ch) > 0x24F)
+
+
+def same_owner(registered_owner: str, name: str) -> bool:
+    """Whether a registered owner and an organisation name are the same name once case,
+    punctuation, full/half width and legal forms (Inc., GmbH, 有限公司, 株式会社...) are
+    normalised: screening's ``name_forms`` share a joined spelling. Names in a non-Latin
+    script are compared by their characters, not by how they read (华为 and 化为 both read
+    "huawei"): both must be in that script and one's characters inside the other's (a legal
+    form aside); a name is never the same as a transliteration of it."""
+    owner_forms = {f.joined for f in name_forms(registered_owner, True)}
+    if not owner_forms & {f.joined for f in name_forms(name, True)}:
+        return False
+    a, b = _script_letters(registered_owner), _script_letters(name)
+    return a in b or b in a if (a and b) else not (a or b)
+
+
+def owner_matches_seller(registered_owner: str, seller: Organisation) -> bool:
+    """Whether the registered owner is ``seller`` by its legal name or its Latin legal name
+    (strictly: a near spelling is a mismatch, for staff to accept with a reason or not)."""
+    return any(same_owner(registered_owner, name) for name in {seller.legal_name, seller.legal_name_latin}
+               if name)
 
 
 def check_listing(session: Session, data: dict[str, Any], subcentre_id: int, *,

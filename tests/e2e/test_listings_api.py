@@ -169,3 +169,31 @@ def test_import_reports_bad_assets_of_every_row_with_a_422(client, users, partie
     assert client.get(API, headers=h).get_json()["items"] == []
     created = client.post(API, json=draft_body(parties["seller_us"], assets=[{**patent, "number": None}]), headers=h)
     assert created.status_code == 422 and created.get_json()["errors"] == {"assets.0.number": ["required for a patent"]}
+
+
+def test_ownership_evidence_is_compared_with_the_seller_by_the_gateway(client, users, parties) -> None:
+    h = users["staff_us"]["headers"]
+    listing = _create(client, users, parties)
+    asset = client.post(f"{API}/{listing['id']}/assets", headers=h,
+                        json={"kind": "know_how", "title": "Training recipe"}).get_json()
+    url = f"{API}/{listing['id']}/assets/{asset['id']}/ownership-evidence"
+    # without matches_seller (it is the gateway's finding now), and with it as older clients send it
+    same = client.post(url, headers=h, json={"registered_owner": "PHOTONICS LAB, INC"})
+    assert same.status_code == 201 and same.get_json()["matches_seller"] is True
+    other = client.post(url, headers=h, json={"registered_owner": "Photonics Holdings Ltd", "matches_seller": True})
+    assert other.status_code == 201
+    assert (other.get_json()["matches_seller"], other.get_json()["mismatch_reason"]) == (False, None)
+    checks = client.get(f"{API}/{listing['id']}/publication-checks", headers=h).get_json()["missing"]
+    assert {"code": "ownership_mismatch", "asset_id": asset["id"]}.items() <= next(
+        c for c in checks if c["code"] == "ownership_mismatch").items()
+    refused = client.post(url, headers=h, json={"registered_owner": "Photonics Lab Inc.", "mismatch_reason": "sub"})
+    assert refused.status_code == 422 and set(refused.get_json()["errors"]) == {"mismatch_reason"}
+    accepted = client.post(url, headers=h, json={"registered_owner": "Photonics Holdings Ltd",
+                                                 "mismatch_reason": "the seller is its wholly owned subsidiary"})
+    assert accepted.status_code == 201
+    assert accepted.get_json()["mismatch_reason"] == "the seller is its wholly owned subsidiary"
+    checks = client.get(f"{API}/{listing['id']}/publication-checks", headers=h).get_json()["missing"]
+    assert "ownership_mismatch" not in {c["code"] for c in checks}
+    seller = client.post(url, headers=users["seller_us"]["headers"],
+                         json={"registered_owner": "Photonics Holdings Ltd", "mismatch_reason": "mine"})
+    assert seller.status_code == 403
