@@ -14,7 +14,7 @@ import time
 from typing import Any, Callable, Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gateway.core import dispatch
 from gateway.core.breaker import CircuitBreaker
@@ -62,7 +62,7 @@ def core_url(faults: FaultInjector) -> Iterator[str]:
 
 
 def _http(url: str, clock: Any, **kw: Any) -> HttpCore:
-    opts: dict[str, Any] = {"connect_timeout": 1.0, "read_timeout": 0.3, "retries": 3, "backoff": 0.0,
+    opts: dict[str, Any] = {"connect_timeout": 1.0, "read_timeout": 1.5, "retries": 3, "backoff": 0.0,
                             "breaker": CircuitBreaker(5, dt.timedelta(seconds=30), clock=clock)}
     return HttpCore(url, TOKEN, **{**opts, **kw})
 
@@ -106,7 +106,7 @@ def test_a_real_listing_reaches_the_http_core_exactly_once_through_faults(db, co
     # first run: refused at the door, answered too late (the core did the work), cut after the
     # work, cut before it; retries run out and the message waits
     for mode in ("503", "slow_after", "drop_after", "drop_before"):
-        faults.fail_next(1, mode, seconds=0.8)
+        faults.fail_next(1, mode, seconds=2.5)
     report = dispatch(db, core, clock.now())
     assert (report.delivered, report.deferred) == (0, 1), report.results
     assert len(_core_listings(core_db)) == 1  # it got there, unseen
@@ -161,3 +161,76 @@ def test_a_crash_between_delivery_and_marking_redelivers_to_the_http_core_harmle
     again = run_cli(fresh_db_url, "core", "dispatch", extra_env=env)
     assert again.returncode == 0, again.stderr
     assert "delivered 0" in again.stdout and _listing_posts(faults) == ["ok", "ok"]
+
+
+def _until(check: Callable[[], bool], what: str, timeout: float = 20) -> None:
+    """Wait for the app's background dispatcher (a real thread: there is no clock to move)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("mode", ["503", "drop_before", "slow_after"])
+def test_the_gateway_keeps_serving_real_requests_while_the_core_is_down_or_slow(
+        db, core_db, parties, users, clock, core_url, faults, mode) -> None:
+    from gateway.app import create_app
+    from gateway.core.runtime import CoreRuntime
+    from tests.conftest import TEST_CONFIG
+
+    # production's way: a background worker delivers after the commit; each call tries twice,
+    # a read gives up after 2 s (the slow core holds its answers for 4.5 s)
+    app = create_app({**TEST_CONFIG, "CORE_URL": core_url, "CORE_TOKEN": TOKEN,
+                      "CORE_DISPATCH_AFTER_COMMIT": "thread", "CORE_RETRIES": 1,
+                      "CORE_BACKOFF_SECONDS": 0.0, "CORE_CONNECT_TIMEOUT": 1.0,
+                      "CORE_READ_TIMEOUT": 2.0}, db=db, clock=clock)
+    runtime: CoreRuntime = app.extensions["gateway.core"]
+    client = app.test_client()
+    h = users["staff_us"]["headers"]
+    listing = client.post(API, json=draft_body(parties["seller_us"]), headers=h).get_json()
+    asset = client.post(f"{API}/{listing['id']}/assets", headers=h, json={
+        "kind": "patent", "title": "Recognition patent", "jurisdiction": "US", "number": "US1234567B2",
+        "status": "granted", "expires_on": "2036-05-01"}).get_json()
+    assert client.post(f"{API}/{listing['id']}/assets/{asset['id']}/ownership-evidence", headers=h,
+                       json={"registered_owner": "Photonics Lab Inc."}).status_code == 201
+    assert client.post(f"{API}/{listing['id']}/submit", headers=h, json={}).status_code == 200
+    with db.transaction() as s:  # compliance's classification, through its seam
+        lifecycle.record_compliance_outcome(s, s.get_one(Listing, listing["id"]), "cleared", "user:7",
+                                            "not controlled", now=clock.now())
+
+    faults.fail_next(2, mode, seconds=4.5)  # every try of the dispatcher's call fails
+    started = time.perf_counter()
+    resp = client.post(f"{API}/{listing['id']}/publish", headers=h, json={})
+    assert resp.status_code == 200 and resp.get_json()["state"] == "published", resp.get_json()
+    assert time.perf_counter() - started < 1.5  # the request did not wait for the core (>= 2 s)
+    with db.session() as s:  # committed, with its message waiting
+        assert s.get_one(Listing, listing["id"]).state == "published"
+    assert _message(db).status == "pending"
+    if mode == "slow_after":  # the dispatcher is stuck on the core meanwhile
+        _until(lambda: len(_listing_posts(faults)) == 1, "the dispatcher's first try")
+    for path, who in ((f"{API}/{listing['id']}", "staff_us"), (f"{API}/search?q=recognition", "buyer"),
+                      ("/readyz", None), (API, "seller_us")):
+        started = time.perf_counter()
+        answer = client.get(path, headers=users[who]["headers"] if who else {})
+        assert answer.status_code == 200 and time.perf_counter() - started < 1.5, (path, answer.status_code)
+    assert listing["id"] in [i["id"] for i in client.get(f"{API}/search", headers=users["buyer"]["headers"])
+                             .get_json()["items"]]
+    if mode == "slow_after":
+        assert _message(db).last_error is None  # all of that answered while the core held the dispatcher
+    _until(lambda: _message(db).last_error is not None, "the dispatcher to give up for now")
+    msg = _message(db)
+    assert (msg.status, msg.attempts) == ("pending", 1) and _listing_posts(faults) == [mode, mode]
+    with db.session() as s:
+        assert s.get_one(Listing, listing["id"]).core_id is None
+
+    # the core is back: once the message is due again, the dispatcher delivers it, once
+    clock.advance(seconds=60)
+    runtime.kick()
+    _until(lambda: _message(db).status == "delivered", "the delivery")
+    [(core_id, _status)] = _core_listings(core_db)
+    msg = _message(db)
+    assert (msg.attempts, msg.result) == (2, core_id)
+    with db.session() as s:
+        assert s.get_one(Listing, listing["id"]).core_id == core_id
+    assert _listing_posts(faults) == [mode, mode, "ok"]
+    assert client.get(f"{API}/{listing['id']}", headers=h).get_json()["core_id"] == core_id
