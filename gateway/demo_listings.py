@@ -99,7 +99,7 @@ def _publish(session: Session, now: dt.datetime, code: str, seller_name: str, ti
         "kind": "patent", "title": title_en, "jurisdiction": patent[:2], "number": patent,
         "status": "granted", "expires_on": dt.date(2038, 6, 30)}, staff, now)
     service.record_ownership_evidence(session, listing, asset, {
-        "registered_owner": seller_name, "matches_seller": True, "source_uri": None, "note": "demo"},
+        "registered_owner": seller_name, "source_uri": None, "note": "demo"},
         actor=staff, now=now)
     lifecycle.transition(session, listing, "submit", staff, now=now)
     row = classify(session, SubjectRef("listing", str(listing.id)), "import", None,

@@ -10,8 +10,13 @@ CSV columns (header required, any order; empty cells are absent values): ``direc
 ``technology_field``, ``ipc_classes`` and ``territory`` (``;``-separated), ``trl``,
 ``transaction_type``, ``field_of_use``, ``pricing_mode``, ``asking_price``,
 ``starting_price``, ``reserve_price`` (amounts in ``currency``), ``currency``,
-``period_start``, ``period_end`` (ISO 8601 with zone). JSON: ``{"rows": [...]}`` or a bare
-array of objects shaped like ``POST /listings`` bodies (assets and attachments allowed).
+``period_start``, ``period_end`` (ISO 8601 with zone); IP assets as ``assets.<i>.<field>``
+columns (``i`` from 0 to 99; fields ``kind``, ``title``, ``jurisdiction``, ``number``, ``status``,
+``expires_on``), so a bad cell is reported under its own column's name, e.g.
+``rows.3.assets.0.expires_on``; an asset whose cells are all empty is absent. JSON:
+``{"rows": [...]}`` or a bare array of objects shaped like ``POST /listings`` bodies (assets
+and attachments allowed). The assets' rules (``rules.check_asset``) are checked with the rest,
+before anything is written.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from typing import Any
 
 from marshmallow import ValidationError
@@ -39,6 +45,8 @@ CSV_COLUMNS = (
 )
 LIST_COLUMNS = ("ipc_classes", "territory")
 PRICE_COLUMNS = ("asking_price", "starting_price", "reserve_price")
+ASSET_FIELDS = ("kind", "title", "jurisdiction", "number", "status", "expires_on")
+_ASSET_COLUMN = re.compile(r"^assets\.(0|[1-9]\d?)\.(" + "|".join(ASSET_FIELDS) + r")$")
 MAX_ROWS = 10_000
 _ROW_SCHEMA = ImportRowSchema()
 
@@ -54,7 +62,7 @@ def rows_from_csv(data: str) -> list[dict[str, Any]]:
 
 
 def _read_csv_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
-    unknown = sorted(set(reader.fieldnames or ()) - set(CSV_COLUMNS))
+    unknown = sorted(c for c in set(reader.fieldnames or ()) - set(CSV_COLUMNS) if not _ASSET_COLUMN.match(c))
     if not reader.fieldnames or unknown:
         raise ImportRejected("the CSV header is missing or has unknown columns",
                              errors={"header": [f"unknown column {c!r}" for c in unknown]
@@ -62,6 +70,7 @@ def _read_csv_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
     rows = []
     for raw in reader:
         row: dict[str, Any] = {}
+        assets: dict[int, dict[str, str]] = {}
         for key, value in raw.items():
             if key is None:  # more cells than header columns
                 row["_extra_cells"] = value
@@ -69,12 +78,16 @@ def _read_csv_rows(reader: csv.DictReader[str]) -> list[dict[str, Any]]:
             value = (value or "").strip()
             if not value or key == "currency":
                 continue
-            if key in LIST_COLUMNS:
+            if (asset := _ASSET_COLUMN.match(key)) is not None:
+                assets.setdefault(int(asset[1]), {})[asset[2]] = value
+            elif key in LIST_COLUMNS:
                 row[key] = [v.strip() for v in value.split(";") if v.strip()]
             elif key in PRICE_COLUMNS:
                 row[key] = {"amount": value, "currency": (raw.get("currency") or "").strip()}
             else:
                 row[key] = value
+        if assets:  # numbered as the columns are: a gap is an asset with nothing in it
+            row["assets"] = [assets.get(i, {}) for i in range(max(assets) + 1)]
         rows.append(row)
     return rows
 
@@ -95,6 +108,19 @@ def _flatten(prefix: str, messages: Any, out: dict[str, list[str]]) -> None:
         out.setdefault(prefix, []).extend(messages)
     else:
         out.setdefault(prefix, []).append(str(messages))
+
+
+def _covered(messages: Any, path: list[str]) -> bool:
+    """Whether a shape error sits at ``path`` (``["assets", "0", "status"]``), above it or
+    below it: a rule error there would only repeat it."""
+    for part in path:
+        if not isinstance(messages, dict):
+            return True
+        keyed = {str(k): v for k, v in messages.items()}
+        if part not in keyed:
+            return False
+        messages = keyed[part]
+    return True
 
 
 def validate_rows(session: Session, rows: list[Any], subcentre_id: int) -> list[dict[str, Any]]:
@@ -122,7 +148,7 @@ def validate_rows(session: Session, rows: list[Any], subcentre_id: int) -> list[
             _flatten(f"rows.{n}", shape_errors, errors)
             row = dict(exc.valid_data or {})
         for field, messages in check_listing(session, row, subcentre_id, seller_cache=sellers).items():
-            if field not in shape_errors:
+            if not _covered(shape_errors, field.split(".")):
                 errors.setdefault(f"rows.{n}.{field}", []).extend(messages)
         loaded.append(row)
     if errors:

@@ -62,8 +62,9 @@ def publication_checks(listing: Listing, now: dt.datetime) -> list[dict[str, Any
         ev = asset.evidence
         if ev is None:
             out.append(_check("ownership_unconfirmed", "no ownership evidence recorded", asset_id=asset.id))
-        elif not ev.matches_seller:
-            out.append(_check("ownership_mismatch", "the registered owner is not the seller",
+        elif not ev.confirmed:
+            out.append(_check("ownership_mismatch", "the registered owner is not the seller; "
+                              "staff may accept it with a reason (assignment chain, subsidiary...)",
                               asset_id=asset.id))
         if asset.kind == "patent":
             if asset.expires_on is not None and asset.expires_on < today:

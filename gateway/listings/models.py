@@ -187,7 +187,9 @@ class IpAsset(Base):
 
 
 class OwnershipEvidence(Base):
-    """Rights confirmation: the owner as registered, checked against the seller by someone."""
+    """Rights confirmation: the owner as registered, compared with the seller's names by the
+    gateway (``matches_seller``), recorded by someone; a mismatch counts as confirmed only with
+    the ``mismatch_reason`` staff gave for accepting it (an assignment chain, a subsidiary...)."""
 
     __tablename__ = "listing_ownership_evidence"
 
@@ -197,10 +199,17 @@ class OwnershipEvidence(Base):
     matches_seller: Mapped[bool] = mapped_column(Boolean)
     source_uri: Mapped[str | None] = mapped_column(String(1000))
     note: Mapped[str | None] = mapped_column(Text)
+    #: why staff accept a registered owner that is not the seller (None: not accepted)
+    mismatch_reason: Mapped[str | None] = mapped_column(Text)
     checked_by: Mapped[str] = mapped_column(String(64))
     checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
     asset: Mapped[IpAsset] = relationship(back_populates="evidence")
+
+    @property
+    def confirmed(self) -> bool:
+        """Ownership holds for publication: the owner is the seller, or a mismatch was accepted."""
+        return self.matches_seller or bool(self.mismatch_reason)
 
 
 class Attachment(Base):

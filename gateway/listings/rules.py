@@ -11,11 +11,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from compliance.screening import name_forms
+from compliance.screening.normalise import fold
 from gateway.listings.codes import check_country, normalise_ipc
 from gateway.listings.errors import InvalidListing
 from kernel.parties import Organisation
 
 Errors = dict[str, list[str]]
+#: patent offices that are not countries but grant patents (EPO, WIPO/PCT, Eurasian, ARIPO, OAPI, GC)
+PATENT_OFFICES = frozenset({"EP", "WO", "EA", "AP", "OA", "GC"})
+#: what a patent must name (the ``patent_complete`` constraint holds the same)
+PATENT_FIELDS = ("jurisdiction", "number", "status", "expires_on")
 
 
 def _add(errors: Errors, field: str, message: str) -> None:
@@ -106,14 +112,65 @@ def check_seller(session: Session, seller_id: Any, subcentre_id: int, errors: Er
         _add(errors, "seller_id", "this organisation is not represented by the filing sub-centre")
 
 
+def check_asset(asset: dict[str, Any], errors: Errors, prefix: str = "") -> None:
+    """The rules of one IP asset (as ``AssetSchema`` loads it), keyed ``<prefix><field>``: a
+    patent names its jurisdiction (a country or a patent office), number, status and expiry."""
+    if asset.get("kind") != "patent":
+        return
+    for name in PATENT_FIELDS:
+        if not asset.get(name):
+            _add(errors, f"{prefix}{name}", "required for a patent")
+    jurisdiction = asset.get("jurisdiction")
+    if jurisdiction and jurisdiction not in PATENT_OFFICES:
+        try:
+            check_country(jurisdiction, field="jurisdiction")
+        except InvalidListing as exc:
+            _add(errors, f"{prefix}jurisdiction", exc.detail)
+
+
+def check_assets(data: dict[str, Any], errors: Errors) -> None:
+    """Each asset filed with the listing, keyed ``assets.<i>.<field>`` (from 0, as sent)."""
+    for i, asset in enumerate(data.get("assets") or []):
+        if isinstance(asset, dict):
+            check_asset(asset, errors, prefix=f"assets.{i}.")
+
+
+def _script_letters(name: str) -> str:
+    """The letters and digits of ``name`` beyond Latin (Han, kana, Hangul...), width-folded."""
+    return "".join(ch for ch in fold(name) if ch.isalnum() and ord(ch) > 0x24F)
+
+
+def same_owner(registered_owner: str, name: str) -> bool:
+    """Whether a registered owner and an organisation name are the same name once case,
+    punctuation, full/half width and legal forms (Inc., GmbH, 有限公司, 株式会社...) are
+    normalised: screening's ``name_forms`` share a joined spelling. Names in a non-Latin
+    script are compared by their characters, not by how they read (华为 and 化为 both read
+    "huawei"): both must be in that script and one's characters inside the other's (a legal
+    form aside); a name is never the same as a transliteration of it."""
+    owner_forms = {f.joined for f in name_forms(registered_owner, True)}
+    if not owner_forms & {f.joined for f in name_forms(name, True)}:
+        return False
+    a, b = _script_letters(registered_owner), _script_letters(name)
+    return a in b or b in a if (a and b) else not (a or b)
+
+
+def owner_matches_seller(registered_owner: str, seller: Organisation) -> bool:
+    """Whether the registered owner is ``seller`` by its legal name or its Latin legal name
+    (strictly: a near spelling is a mismatch, for staff to accept with a reason or not)."""
+    return any(same_owner(registered_owner, name) for name in {seller.legal_name, seller.legal_name_latin}
+               if name)
+
+
 def check_listing(session: Session, data: dict[str, Any], subcentre_id: int, *,
                   seller_cache: dict[int, int | None] | None = None) -> Errors:
     """Every rule broken by ``data`` (a whole schema-loaded listing; an edit is checked merged
-    over the current values), keyed by field. Normalises IPC classes and territory in place."""
+    over the current values; the assets filed with it too, as ``assets.<i>.<field>``), keyed by
+    field. Normalises IPC classes and territory in place."""
     errors: Errors = {}
     check_texts(data, errors)
     check_classes(data, errors)
     check_prices(data, errors)
     check_period(data, errors)
     check_seller(session, data.get("seller_id"), subcentre_id, errors, seller_cache)
+    check_assets(data, errors)
     return errors

@@ -31,8 +31,15 @@ class AttachmentSchema(Schema):
 class EvidenceSchema(Schema):
     registered_owner = fields.String(required=True, validate=validate.Length(min=1, max=300),
                                      metadata={"description": "the owner as the register shows it"})
-    matches_seller = fields.Boolean(required=True, metadata={
-        "description": "whether the registered owner is the seller, as the checker found"})
+    matches_seller = fields.Boolean(load_default=None, metadata={
+        "description": "the gateway's finding: whether the registered owner is the seller (by "
+                       "legal name, case, punctuation, width and legal form aside). Sending it is "
+                       "optional: false flags a mismatch the comparison missed; true is not taken "
+                       "on trust"})
+    mismatch_reason = fields.String(load_default=None, validate=validate.Length(min=1, max=2000),
+                                    metadata={"description": "staff accept a registered owner that "
+                                              "is not the seller only with a reason (an assignment "
+                                              "chain, a subsidiary...); refused when the owner matches"})
     source_uri = fields.String(load_default=None, validate=[validate.Length(max=1000), URI])
     note = fields.String(load_default=None, validate=validate.Length(max=4000))
     checked_by = fields.String(dump_only=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from gateway.listings.access import Actor, can_edit
-from gateway.listings.codes import check_country, ipc_prefixes
+from gateway.listings.codes import ipc_prefixes
 from gateway.listings.errors import InvalidListing, NotEditable, VersionMismatch
 from gateway.listings.models import (
     Attachment,
@@ -27,11 +27,12 @@ from gateway.listings.models import (
     ListingTerritory,
     OwnershipEvidence,
 )
-from gateway.listings.rules import check_listing
+from gateway.listings.rules import check_asset, check_listing, owner_matches_seller
 from gateway.listings.segment import search_text
 from kernel.audit import record_event
 from kernel.errors import PermissionDenied
 from kernel.money import to_minor
+from kernel.parties import Organisation
 
 #: fields of a listing as the schemas load them (prices as Money, lists as lists)
 CONTENT_FIELDS = (
@@ -41,8 +42,6 @@ CONTENT_FIELDS = (
     "period_end", "attachments",
 )
 PRICES = ("asking_price", "starting_price", "reserve_price")
-#: patent offices that are not countries but grant patents (EPO, WIPO/PCT, Eurasian, ARIPO, OAPI, GCC)
-PATENT_OFFICES = frozenset({"EP", "WO", "EA", "AP", "OA", "GC"})
 #: states in which rights confirmation may still be recorded
 EVIDENCE_STATES = frozenset({"draft", "submitted", "in_review", "cleared", "licence_required"})
 
@@ -186,13 +185,11 @@ def add_asset(session: Session, listing: Listing, data: dict[str, Any], actor: A
         raise PermissionDenied("only staff of the filing sub-centre add assets to this listing")
     if listing.state != "draft":
         raise NotEditable("assets are added while the listing is a draft", state=listing.state)
-    if data["kind"] == "patent":
-        missing = [k for k in ("jurisdiction", "number", "status", "expires_on") if not data.get(k)]
-        if missing:
-            raise InvalidListing("a patent needs its jurisdiction, number, status and expiry",
-                                 errors={k: ["required for a patent"] for k in missing})
-        if data["jurisdiction"] not in PATENT_OFFICES:
-            check_country(data["jurisdiction"], field="jurisdiction")
+    errors: dict[str, list[str]] = {}
+    check_asset(data, errors)
+    if errors:
+        raise InvalidListing("the asset breaks the rules listed in errors (a patent needs its "
+                             "jurisdiction, number, status and expiry)", errors=errors)
     asset = IpAsset(listing_id=listing.id, **data)
     session.add(asset)
     session.flush()
@@ -204,25 +201,45 @@ def add_asset(session: Session, listing: Listing, data: dict[str, Any], actor: A
 
 def record_ownership_evidence(session: Session, listing: Listing, asset: IpAsset,
                               data: dict[str, Any], *, actor: Actor, now: dt.datetime) -> OwnershipEvidence:
-    """Rights confirmation: the owner as registered, and whether it matches the seller, as
-    checked by ``actor`` at ``now``. A new check replaces the previous one (both audited)."""
+    """Rights confirmation: the owner as registered, as checked by ``actor`` at ``now``. The
+    gateway compares it with the seller's names (``rules.owner_matches_seller``) and records
+    that finding as ``matches_seller``; a caller's ``matches_seller: false`` (optional, from
+    before the gateway compared) can flag a mismatch the comparison missed, never make one a
+    match. A mismatch blocks publication unless ``mismatch_reason`` says why it is accepted
+    (an assignment chain, a subsidiary...); the reason is refused for an owner that matches.
+    A new check replaces the previous one (both audited)."""
     if not (can_edit(actor, listing) or actor.role == "compliance_officer"):
         raise PermissionDenied("ownership is checked by the filing sub-centre or compliance")
     if listing.state not in EVIDENCE_STATES:
         raise NotEditable(f"ownership can no longer be recorded in state {listing.state!r}",
                           state=listing.state)
+    fields = {k: data.get(k) for k in ("registered_owner", "source_uri", "note")}
+    claimed = data.get("matches_seller")
+    reason = (data.get("mismatch_reason") or "").strip() or None
+    if data.get("mismatch_reason") is not None and reason is None:
+        raise InvalidListing("say why the mismatch is accepted", field="mismatch_reason")
+    seller = session.get_one(Organisation, listing.seller_id)
+    matches = owner_matches_seller(fields["registered_owner"], seller) and claimed is not False
+    if matches and reason is not None:
+        raise InvalidListing("the registered owner matches the seller: there is no mismatch to accept",
+                             field="mismatch_reason")
     before = None
     if asset.evidence is not None:
-        before = {"matches_seller": asset.evidence.matches_seller, "checked_by": asset.evidence.checked_by}
+        before = {"matches_seller": asset.evidence.matches_seller, "checked_by": asset.evidence.checked_by,
+                  "mismatch_accepted": asset.evidence.mismatch_reason is not None}
         session.delete(asset.evidence)
         session.flush()
-    evidence = OwnershipEvidence(asset_id=asset.id, checked_by=actor.actor, checked_at=now, **data)
+    evidence = OwnershipEvidence(asset_id=asset.id, checked_by=actor.actor, checked_at=now,
+                                 matches_seller=matches, mismatch_reason=reason, **fields)
     session.add(evidence)
     session.flush()
     session.refresh(asset, ["evidence"])
     record_event(session, actor=actor.actor, action="listing.ownership_checked", entity_type="listing",
                  entity_id=listing.id, at=now, before=before,
-                 after={"asset_id": asset.id, "matches_seller": evidence.matches_seller},
+                 after={"asset_id": asset.id, "matches_seller": evidence.matches_seller,
+                        "mismatch_accepted": reason is not None},
                  data={"registered_owner_sha256": hashlib.sha256(
-                     evidence.registered_owner.encode()).hexdigest()})
+                     evidence.registered_owner.encode()).hexdigest(),
+                       "seller_id": seller.id, "claimed_matches_seller": claimed,
+                       "mismatch_reason": reason})
     return evidence

@@ -272,16 +272,18 @@ def staff_listing_evidence(listing_id: int, asset_id: int) -> ResponseReturnValu
     asset = db_session().get(IpAsset, asset_id)
     if asset is None or asset.listing_id != listing.id:
         raise NotFound(f"no asset {asset_id} on listing {listing_id}")
-    raw = {"registered_owner": request.form.get("registered_owner", "").strip(),
-           "matches_seller": request.form.get("matches_seller") == "yes",
-           "source_uri": request.form.get("source_uri", "").strip() or None,
-           "note": request.form.get("note", "").strip() or None}
+    # the gateway compares the owner with the seller itself; a reason accepts a mismatch
+    raw = {k: request.form.get(k, "").strip() or None
+           for k in ("registered_owner", "source_uri", "note", "mismatch_reason")}
+    raw["registered_owner"] = raw["registered_owner"] or ""
     try:
         data = EvidenceSchema().load(raw)
         service.record_ownership_evidence(db_session(), listing, asset, data, actor=principal,
                                           now=get_clock().now())
     except ValidationError as exc:
         return _listing_page(listing, {f"evidence-{asset_id}": marshmallow_errors(exc.messages)}, 422)
+    except InvalidListing as exc:
+        return _listing_page(listing, {f"evidence-{asset_id}": form_errors(exc)}, 422)
     flash(_("Ownership evidence recorded."))
     return redirect(url_for("web.staff_listing", listing_id=listing.id))
 

@@ -1,5 +1,7 @@
 """The HTTP adapter against the core served on loopback, with faults injected in front of it:
-the listing reaches the core exactly once, the breaker fails fast, the gateway keeps serving."""
+the message reaches the core exactly once, the breaker fails fast. A real listing through the
+same faults, and the gateway serving real requests while the core is down or slow, are in
+test_core_http_listing.py."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +18,7 @@ from gateway.core.http import HttpCore
 from gateway.core.models import OutboxMessage
 from gateway.core.server import create_core_app
 from kernel.db import Database
-from tests.support.core import FaultInjector, dead_url
+from tests.support.core import FaultInjector
 from tests.support.live_server import LiveServer
 
 TOKEN = "core-shared-secret"
@@ -96,11 +98,11 @@ def test_a_wrong_token_is_unavailability_not_a_rejection(core_url, clock) -> Non
                                              ("drop_after", 3), ("slow_after", 1)])
 def test_the_listing_reaches_the_core_exactly_once_despite_faults(core_db, core_url, faults, clock,
                                                                    mode, times) -> None:
-    core = make_http(core_url, clock, read_timeout=0.3)
+    core = make_http(core_url, clock, read_timeout=1.5)  # a loaded machine can take 0.3 s to answer
     with core_db.transaction() as s:
         enqueue(s, "publish_listing", LISTING, "listing-5-publish", aggregate_type="listing", aggregate_id=5,
                 now=clock.now())
-    faults.fail_next(times, mode, seconds=0.8)
+    faults.fail_next(times, mode, seconds=2.5)
     report = dispatch(core_db, core, clock.now())
     assert report.delivered == 1, report.results
     assert [what for _m, path, what in faults.log if path == "/core/v1/listings"] == [mode] * times + ["ok"]
@@ -163,32 +165,3 @@ def test_only_one_probe_goes_through_while_half_open(clock) -> None:
         breaker.before_call()
     breaker.success()
     breaker.before_call()
-
-
-def test_the_gateway_keeps_serving_while_the_core_is_down(db, clock) -> None:
-    """A request that enqueues commits and answers at once; the message waits in the outbox."""
-    from gateway.app import create_app
-    from gateway.auth.access import public
-    from gateway.db import db_session
-    from gateway.extensions import csrf
-    from tests.conftest import TEST_CONFIG
-
-    app = create_app({**TEST_CONFIG, "CORE_URL": dead_url(), "CORE_TOKEN": TOKEN,
-                      "CORE_DISPATCH_AFTER_COMMIT": "inline", "CORE_RETRIES": 2,
-                      "CORE_BACKOFF_SECONDS": 0.0}, db=db, clock=clock)
-
-    @public
-    def publish_something() -> Any:
-        enqueue(db_session(), "publish_listing", LISTING, aggregate_type="listing", aggregate_id=1,
-                now=clock.now())
-        return {"queued": True}, 201
-
-    app.add_url_rule("/test-only/publish", view_func=csrf.exempt(publish_something), methods=["POST"])
-    client = app.test_client()
-    started = time.perf_counter()
-    resp = client.post("/test-only/publish")
-    assert resp.status_code == 201 and time.perf_counter() - started < 2
-    assert client.get("/healthz").status_code == 200
-    with db.session() as s:
-        msg = s.execute(select(OutboxMessage)).scalar_one()
-    assert msg.status == "pending" and msg.attempts == 1 and "cannot reach the core" in msg.last_error

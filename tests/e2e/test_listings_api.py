@@ -153,3 +153,47 @@ def test_import_json_and_csv_all_or_nothing(client, users, parties) -> None:
     assert resp.status_code == 201 and resp.get_json()["imported"] == 2
     assert client.post(f"{API}/import", json=[good], headers=users["staff_dk"]["headers"]).status_code == 422
     assert client.post(f"{API}/import", data="x", content_type="text/plain", headers=h).status_code == 415
+
+
+def test_import_reports_bad_assets_of_every_row_with_a_422(client, users, parties) -> None:
+    h = users["staff_us"]["headers"]
+    patent = {"kind": "patent", "title": "Recognition", "jurisdiction": "US", "number": "US1234567B2",
+              "status": "granted", "expires_on": "2036-05-01"}
+    rows = [draft_body(parties["seller_us"], assets=[patent]),
+            draft_body(parties["seller_us"], assets=[{**patent, "expires_on": None}]),
+            draft_body(parties["seller_us"], assets=[patent, {**patent, "jurisdiction": "ZZ"}])]
+    resp = client.post(f"{API}/import", json=rows, headers=h)
+    assert resp.status_code == 422 and resp.mimetype == "application/problem+json"
+    assert resp.get_json()["errors"] == {"rows.2.assets.0.expires_on": ["required for a patent"],
+                                         "rows.3.assets.1.jurisdiction": ["'ZZ' is not an ISO 3166-1 alpha-2 country code"]}
+    assert client.get(API, headers=h).get_json()["items"] == []
+    created = client.post(API, json=draft_body(parties["seller_us"], assets=[{**patent, "number": None}]), headers=h)
+    assert created.status_code == 422 and created.get_json()["errors"] == {"assets.0.number": ["required for a patent"]}
+
+
+def test_ownership_evidence_is_compared_with_the_seller_by_the_gateway(client, users, parties) -> None:
+    h = users["staff_us"]["headers"]
+    listing = _create(client, users, parties)
+    asset = client.post(f"{API}/{listing['id']}/assets", headers=h,
+                        json={"kind": "know_how", "title": "Training recipe"}).get_json()
+    url = f"{API}/{listing['id']}/assets/{asset['id']}/ownership-evidence"
+    # without matches_seller (it is the gateway's finding now), and with it as older clients send it
+    same = client.post(url, headers=h, json={"registered_owner": "PHOTONICS LAB, INC"})
+    assert same.status_code == 201 and same.get_json()["matches_seller"] is True
+    other = client.post(url, headers=h, json={"registered_owner": "Photonics Holdings Ltd", "matches_seller": True})
+    assert other.status_code == 201
+    assert (other.get_json()["matches_seller"], other.get_json()["mismatch_reason"]) == (False, None)
+    checks = client.get(f"{API}/{listing['id']}/publication-checks", headers=h).get_json()["missing"]
+    assert {"code": "ownership_mismatch", "asset_id": asset["id"]}.items() <= next(
+        c for c in checks if c["code"] == "ownership_mismatch").items()
+    refused = client.post(url, headers=h, json={"registered_owner": "Photonics Lab Inc.", "mismatch_reason": "sub"})
+    assert refused.status_code == 422 and set(refused.get_json()["errors"]) == {"mismatch_reason"}
+    accepted = client.post(url, headers=h, json={"registered_owner": "Photonics Holdings Ltd",
+                                                 "mismatch_reason": "the seller is its wholly owned subsidiary"})
+    assert accepted.status_code == 201
+    assert accepted.get_json()["mismatch_reason"] == "the seller is its wholly owned subsidiary"
+    checks = client.get(f"{API}/{listing['id']}/publication-checks", headers=h).get_json()["missing"]
+    assert "ownership_mismatch" not in {c["code"] for c in checks}
+    seller = client.post(url, headers=users["seller_us"]["headers"],
+                         json={"registered_owner": "Photonics Holdings Ltd", "mismatch_reason": "mine"})
+    assert seller.status_code == 403

@@ -97,9 +97,21 @@ def test_asset_evidence_submit_then_publish_once_cleared(client, db, clock, user
     with db.session() as s:
         asset_id = s.get(Listing, listing_id).assets[0].id
     assert post_form(client, f"{base}/assets/{asset_id}/evidence",
-                     {"registered_owner": "Photonics Lab Inc.", "matches_seller": "yes"}).status_code == 302
+                     {"registered_owner": "Photonics Holdings Ltd"}).status_code == 302
     page = client.get(base).get_data(as_text=True)
-    assert "ownership_unconfirmed" not in page and "matches the seller" in page
+    assert "does not match the seller" in page and "Mismatch accepted" not in page
+    refused = post_form(client, f"{base}/assets/{asset_id}/evidence",
+                        {"registered_owner": "Photonics Lab Inc.", "mismatch_reason": "subsidiary"})
+    assert "there is no mismatch to accept" in refused.get_data(as_text=True)  # a refused form answers 200
+    assert post_form(client, f"{base}/assets/{asset_id}/evidence",
+                     {"registered_owner": "Photonics Holdings Ltd",
+                      "mismatch_reason": "the seller is its subsidiary"}).status_code == 302
+    page = client.get(base).get_data(as_text=True)
+    assert "Mismatch accepted by user:" in page and "the seller is its subsidiary" in page
+    assert post_form(client, f"{base}/assets/{asset_id}/evidence",
+                     {"registered_owner": "Photonics Lab Inc."}).status_code == 302
+    page = client.get(base).get_data(as_text=True)
+    assert "ownership_unconfirmed" not in page and "matches the seller" in page and "does not match" not in page
     refused = post_form(client, f"{base}/publish", {"version": "3"})
     assert "cannot publish a listing in state" in refused.get_data(as_text=True)
     assert post_form(client, f"{base}/submit").status_code == 302

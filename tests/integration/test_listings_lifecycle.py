@@ -3,12 +3,14 @@ to roles it does not name, and every pair the table does not list is refused wit
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select, update
 
 from gateway.listings import lifecycle, service
 from gateway.listings.errors import (
+    InvalidListing,
     PublicationBlocked,
     TransitionRefused,
     VersionMismatch,
@@ -161,6 +163,68 @@ def test_publication_is_refused_while_ownership_is_unconfirmed(db, parties, cloc
         with pytest.raises(PublicationBlocked) as err:
             lifecycle.transition(s, listing, "publish", staff, now=clock.now())
         assert _codes(err.value) == {"ownership_mismatch"}
+
+
+def _cleared_with_asset(s, parties, clock, staff) -> Listing:
+    listing = _cleared(s, parties, clock)
+    service.add_asset(s, listing, {"kind": "know_how", "title": "Training recipe"}, staff, clock.now())
+    lifecycle.transition(s, listing, "submit", staff, now=clock.now())
+    lifecycle.record_compliance_outcome(s, listing, "cleared", "user:9", "ok", now=clock.now())
+    return listing
+
+
+def _evidence(s, listing, staff, clock, owner: str, **more):
+    return service.record_ownership_evidence(s, listing, listing.assets[0], {
+        "registered_owner": owner, "source_uri": None, "note": None, **more}, actor=staff, now=clock.now())
+
+
+def test_the_gateway_compares_the_registered_owner_with_the_seller(db, parties, clock) -> None:
+    staff = Staff(parties["us"])
+    with db.transaction() as s:
+        listing = _cleared_with_asset(s, parties, clock, staff)
+        # the caller's word no longer makes a match: the seller is Photonics Lab Inc.
+        assert _evidence(s, listing, staff, clock, "Photonics Laboratories LLC", matches_seller=True).matches_seller is False
+        assert _codes_of(listing, clock) == {"ownership_mismatch"}
+        # the same name, written otherwise (case, punctuation, width, legal form)
+        assert _evidence(s, listing, staff, clock, "ＰＨＯＴＯＮＩＣＳ ＬＡＢ, LLC").matches_seller is True
+        assert _codes_of(listing, clock) == set()
+        # a checker may still flag a mismatch the comparison would not find
+        assert _evidence(s, listing, staff, clock, "Photonics Lab Inc.", matches_seller=False).matches_seller is False
+        events = [json.loads(p) for p in s.execute(select(AuditEvent.payload).where(
+            AuditEvent.action == "listing.ownership_checked", AuditEvent.entity_id == str(listing.id))
+            .order_by(AuditEvent.id)).scalars()]
+        assert [e["after"]["matches_seller"] for e in events] == [False, True, False]
+        assert [e["data"]["claimed_matches_seller"] for e in events] == [True, None, False]
+
+
+def _codes_of(listing: Listing, clock) -> set[str]:
+    return {c["code"] for c in lifecycle.publication_checks(listing, clock.now())}
+
+
+def test_staff_accept_a_mismatch_only_with_a_reason_that_is_kept_and_audited(db, parties, clock) -> None:
+    staff = Staff(parties["us"])
+    reason = "assigned by Photonics Holdings to the seller on 2025-03-01 (deed in the register)"
+    with db.transaction() as s:
+        listing = _cleared_with_asset(s, parties, clock, staff)
+        with pytest.raises(InvalidListing) as err:
+            _evidence(s, listing, staff, clock, "Photonics Holdings Ltd", mismatch_reason="   ")
+        assert err.value.field == "mismatch_reason"
+        with pytest.raises(InvalidListing) as err:  # nothing to accept when the owner is the seller
+            _evidence(s, listing, staff, clock, "Photonics Lab Inc.", mismatch_reason=reason)
+        assert err.value.field == "mismatch_reason"
+        with pytest.raises(PermissionDenied):  # not a seller's word
+            _evidence(s, listing, Staff(parties["us"], role="seller", organisation_id=parties["seller_us"]),
+                      clock, "Photonics Holdings Ltd", mismatch_reason=reason)
+        assert listing.assets[0].evidence is None
+        evidence = _evidence(s, listing, staff, clock, "Photonics Holdings Ltd", mismatch_reason=f" {reason} ")
+        assert (evidence.matches_seller, evidence.mismatch_reason, evidence.confirmed) == (False, reason, True)
+        event = json.loads(s.execute(select(AuditEvent.payload).where(
+            AuditEvent.action == "listing.ownership_checked",
+            AuditEvent.entity_id == str(listing.id))).scalar_one())
+        assert (event["actor"], event["after"]["mismatch_accepted"], event["data"]["mismatch_reason"]) == (
+            staff.actor, True, reason)
+        lifecycle.transition(s, listing, "publish", staff, now=clock.now())
+        assert listing.state == "published"
 
 
 def test_publication_is_refused_for_an_expired_patent_relative_to_the_clock(db, parties, clock) -> None:

@@ -52,18 +52,19 @@ class Staff:
 
 
 def make_publishable(session: Any, listing: Listing, actor: Any, now: dt.datetime) -> None:
-    """Add a patent with matching ownership evidence, and screen the seller (as submission
-    does) so that publication's seller clearance holds."""
+    """Add a patent with matching ownership evidence (the register names the seller), and
+    screen the seller (as submission does) so that publication's seller clearance holds."""
     from compliance.screening.service import screen_party
     from kernel.parties import Organisation
 
-    screen_party(session, session.get(Organisation, listing.seller_id), "test", now, "system:test")
+    seller = session.get_one(Organisation, listing.seller_id)
+    screen_party(session, seller, "test", now, "system:test")
     asset = service.add_asset(session, listing, {
         "kind": "patent", "title": "Image recognition", "jurisdiction": "US", "number": "US10000001B2",
         "status": "granted", "expires_on": dt.date(2035, 1, 1)}, actor, now)
     service.record_ownership_evidence(session, listing, asset, {
-        "registered_owner": "Photonics Lab Inc.", "matches_seller": True, "source_uri": None,
-        "note": None}, actor=actor, now=now)
+        "registered_owner": seller.legal_name_latin, "source_uri": None, "note": None},
+        actor=actor, now=now)
     session.refresh(listing)
 
 
