@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any, Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -16,39 +15,11 @@ from gateway.core.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from gateway.core.embedded_models import CoreListing
 from gateway.core.http import HttpCore
 from gateway.core.models import OutboxMessage
-from gateway.core.server import create_core_app
 from kernel.db import Database
-from tests.support.core import FaultInjector
-from tests.support.live_server import LiveServer
+from tests.support.core import make_http
 
-TOKEN = "core-shared-secret"
 LISTING = {"title": "CRISPR delivery vector", "direction": "outbound",
            "price": {"amount": "1200000.00", "currency": "DKK"}}
-
-
-@pytest.fixture
-def core_db(fresh_db_url: str) -> Iterator[Database]:
-    db = Database(fresh_db_url)
-    yield db
-    db.engine.dispose()
-
-
-@pytest.fixture
-def faults(core_db: Database, clock: Any) -> FaultInjector:
-    return FaultInjector(create_core_app({"CORE_TOKEN": TOKEN}, db=core_db, clock=clock))
-
-
-@pytest.fixture
-def core_url(faults: FaultInjector) -> Iterator[str]:
-    with LiveServer(faults) as server:
-        yield server.url
-
-
-def make_http(url: str, clock: Any, **kw: Any) -> HttpCore:
-    opts: dict[str, Any] = {"connect_timeout": 1.0, "read_timeout": 5.0, "retries": 3, "backoff": 0.0,
-                            "breaker": CircuitBreaker(5, dt.timedelta(seconds=30), clock=clock)}
-    opts.update(kw)
-    return HttpCore(url, TOKEN, **opts)
 
 
 def _listings(db: Database) -> int:

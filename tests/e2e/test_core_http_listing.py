@@ -17,20 +17,15 @@ import pytest
 from sqlalchemy import select
 
 from gateway.core import dispatch
-from gateway.core.breaker import CircuitBreaker
 from gateway.core.embedded_models import CoreListing
-from gateway.core.http import HttpCore
 from gateway.core.models import OutboxMessage
-from gateway.core.server import create_core_app
 from gateway.listings import lifecycle, service
 from gateway.listings.models import Listing
 from kernel.clock import SystemClock
 from kernel.db import Database
-from tests.support.core import FaultInjector, run_cli
+from tests.support.core import TOKEN, FaultInjector, make_http, run_cli
 from tests.support.listings import Staff, draft_body, draft_data, publish
-from tests.support.live_server import LiveServer
 
-TOKEN = "core-shared-secret"
 API = "/api/v1/listings"
 
 
@@ -41,30 +36,6 @@ def db(fresh_db_url: str) -> Iterator[Database]:
     database = Database(fresh_db_url)
     yield database
     database.engine.dispose()
-
-
-@pytest.fixture
-def core_db(fresh_db_url: str) -> Iterator[Database]:
-    database = Database(fresh_db_url)
-    yield database
-    database.engine.dispose()
-
-
-@pytest.fixture
-def faults(core_db: Database, clock: Any) -> FaultInjector:
-    return FaultInjector(create_core_app({"CORE_TOKEN": TOKEN}, db=core_db, clock=clock))
-
-
-@pytest.fixture
-def core_url(faults: FaultInjector) -> Iterator[str]:
-    with LiveServer(faults) as server:
-        yield server.url
-
-
-def _http(url: str, clock: Any, **kw: Any) -> HttpCore:
-    opts: dict[str, Any] = {"connect_timeout": 1.0, "read_timeout": 1.5, "retries": 3, "backoff": 0.0,
-                            "breaker": CircuitBreaker(5, dt.timedelta(seconds=30), clock=clock)}
-    return HttpCore(url, TOKEN, **{**opts, **kw})
 
 
 def _core_listings(core_db: Database) -> list[tuple[str, str]]:
@@ -102,7 +73,7 @@ def _listing_posts(faults: FaultInjector) -> list[str]:
 def test_a_real_listing_reaches_the_http_core_exactly_once_through_faults(db, core_db, parties, clock,
                                                                         core_url, faults) -> None:
     listing_id = _published(db, parties, clock)
-    core = _http(core_url, clock)
+    core = make_http(core_url, clock, read_timeout=1.5)
     # first run: refused at the door, answered too late (the core did the work), cut after the
     # work, cut before it; retries run out and the message waits
     for mode in ("503", "slow_after", "drop_after", "drop_before"):
@@ -150,7 +121,7 @@ def test_a_crash_between_delivery_and_marking_redelivers_to_the_http_core_harmle
         assert s.get_one(Listing, listing_id).core_id is None
     # once the dead dispatcher's lease has run out, the message goes again, with the same key
     later = SystemClock().now() + dt.timedelta(minutes=6)
-    assert dispatch(db, _http(core_url, clock), later).delivered == 1
+    assert dispatch(db, make_http(core_url, clock, read_timeout=1.5), later).delivered == 1
     assert _listing_posts(faults) == ["ok", "ok"]
     assert [c for c, _s in _core_listings(core_db)] == [core_id]
     msg = _message(db)

@@ -2,6 +2,7 @@
 subprocess (so a named failure point can kill it)."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -10,6 +11,9 @@ import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from gateway.core.breaker import CircuitBreaker
+from gateway.core.http import HttpCore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,3 +135,15 @@ def _drop(environ: dict[str, Any]) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
+
+
+#: the bearer the core served in tests expects
+TOKEN = "core-shared-secret"
+
+
+def make_http(url: str, clock: Any, **kw: Any) -> HttpCore:
+    """The HTTP adapter for a core served in a test: short timeouts, no backoff, a breaker on
+    the test's clock; ``kw`` overrides any of them."""
+    opts: dict[str, Any] = {"connect_timeout": 1.0, "read_timeout": 5.0, "retries": 3, "backoff": 0.0,
+                            "breaker": CircuitBreaker(5, dt.timedelta(seconds=30), clock=clock)}
+    return HttpCore(url, TOKEN, **{**opts, **kw})
