@@ -31,10 +31,11 @@ from gateway.listings.schemas import (
     ListingPageSchema,
     ListingPatchSchema,
     ListingSchema,
+    ListingSearchPageSchema,
     PublicationChecksSchema,
     SearchArgs,
 )
-from gateway.listings.search import OPEN_STATES, SearchQuery, search_listings
+from gateway.listings.search import OPEN_STATES, SearchQuery, search_listings, unpriced_currencies
 from gateway.listings.states import API_ACTIONS
 from gateway.pagination import paginate
 from kernel.errors import InvalidInput, NotFound, PermissionDenied
@@ -123,7 +124,7 @@ class Listings(MethodView):
 class ListingSearch(MethodView):
     @allow(AUTHENTICATED)
     @blp.arguments(SearchArgs, location="query")
-    @blp.response(200, ListingPageSchema)
+    @blp.response(200, ListingSearchPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search listings open for business: filters, price range in `currency`, free text
         (zh or en), best match first."""
@@ -141,9 +142,11 @@ class ListingSearch(MethodView):
             trl_min=args.get("trl_min"), trl_max=args.get("trl_max"),
             transaction_type=args.get("transaction_type"), territory=args.get("territory"),
             states=args.get("state") or OPEN_STATES, **bounds)
-        rows, nxt = search_listings(db_session(), principal, q, now=get_clock().now(),
+        now = get_clock().now()
+        rows, nxt = search_listings(db_session(), principal, q, now=now,
                                     cursor=args.get("cursor"), limit=args["limit"])
-        return {"items": [summary(listing, score) for listing, score in rows], "next": nxt}
+        return {"items": [summary(listing, score) for listing, score in rows], "next": nxt,
+                "unpriced_currencies": unpriced_currencies(db_session(), q, now.date())}
 
 
 @blp.route("/import")

@@ -149,6 +149,12 @@ class ListingPageSchema(PageSchema):
     items = fields.List(fields.Nested(ListingSummarySchema))
 
 
+class ListingSearchPageSchema(ListingPageSchema):
+    unpriced_currencies = fields.List(fields.String(), metadata={"description": (
+        "with a price range: the listing currencies left out because no recent exchange rate "
+        "converts the range into them (their listings could not be compared)")})
+
+
 class ListingListArgs(PageArgs):
     state = fields.String(validate=validate.OneOf(STATES))
 

@@ -96,19 +96,30 @@ def _bound(amount: Decimal, rate: Decimal, ccy: str, rounding: str) -> int:
     return int((amount * rate).scaleb(minor_units(ccy)).to_integral_value(rounding=rounding))
 
 
-def price_clause(session: Session, q: SearchQuery, on: dt.date) -> Any:
-    """Headline price within [price_min, price_max] of the caller's currency, for every listing
-    currency that has a usable rate: the bounds are converted into that currency (lower bound
-    rounded up, upper down, to its minor unit). Currencies without a usable rate drop out."""
+def _price_rates(session: Session, q: SearchQuery, on: dt.date) -> dict[str, Decimal | None]:
+    """For each listing currency, the rate converting the caller's currency into it (None when
+    no usable rate: missing, or older than the query allows)."""
     bound = q.price_min if q.price_min is not None else q.price_max
     assert bound is not None
     caller = bound.currency.code
     source = DbRateSource(session)
-    parts = []
+    rates: dict[str, Decimal | None] = {}
     for ccy in _listing_currencies(session):
         try:
-            rate = find_rate(source, caller, ccy, on, q.max_rate_staleness_days).rate
+            rates[ccy] = find_rate(source, caller, ccy, on, q.max_rate_staleness_days).rate
         except FxError:
+            rates[ccy] = None
+    return rates
+
+
+def price_clause(session: Session, q: SearchQuery, on: dt.date) -> Any:
+    """Headline price within [price_min, price_max] of the caller's currency, for every listing
+    currency that has a usable rate: the bounds are converted into that currency (lower bound
+    rounded up, upper down, to its minor unit). Currencies without a usable rate drop out
+    (``unpriced_currencies`` names them)."""
+    parts = []
+    for ccy, rate in _price_rates(session, q, on).items():
+        if rate is None:
             continue
         cond = [Listing.headline_price_currency == ccy]
         if q.price_min is not None:
@@ -117,6 +128,14 @@ def price_clause(session: Session, q: SearchQuery, on: dt.date) -> Any:
             cond.append(Listing.headline_price_minor <= _bound(q.price_max.amount, rate, ccy, ROUND_FLOOR))
         parts.append(and_(*cond))
     return or_(*parts) if parts else false()
+
+
+def unpriced_currencies(session: Session, q: SearchQuery, on: dt.date) -> list[str]:
+    """The listing currencies a price range leaves out for want of a usable rate (their
+    listings cannot be compared with the range; the caller should be told), sorted."""
+    if q.price_min is None and q.price_max is None:
+        return []
+    return sorted(ccy for ccy, rate in _price_rates(session, q, on).items() if rate is None)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ Striking a deal converts: signing the contract of an agreed negotiation strikes 
 creates its settlement plan, whose fee bounds and rate locks need today's rates (the buyer pays
 in CNY for a USD price). Where a conversion only decorates a page (the finance FX exposure: "no
 recent rate", test_web_finance.py) or narrows a search (a price range in another currency), a
-missing rate is no error: a search leaves out the listings whose currency it cannot convert to.
+missing rate is no error: a search leaves out the listings whose currency it cannot convert to,
+and names those currencies (``unpriced_currencies``) so the buyer knows the list is partial.
 """
 from __future__ import annotations
 
@@ -105,18 +106,22 @@ def test_a_price_range_search_without_a_usable_rate_leaves_foreign_listings_out(
         listing = published_listing(s, parties, clock.now(), mode="fixed").id  # 250,000 USD
     b = users["buyer"]["headers"]
 
-    def found() -> list[int]:
+    def found() -> tuple[list[int], list[str]]:
         resp = client.get(f"{API}/listings/search?currency=CNY&price_min=1000000&price_max=3000000",
                           headers=b)
         assert resp.status_code == 200, resp.get_json()
-        return [item["id"] for item in resp.get_json()["items"]]
+        body = resp.get_json()
+        return [item["id"] for item in body["items"]], body["unpriced_currencies"]
 
-    assert found() == [listing]  # about 1.78 million CNY at the day's rates
+    assert found() == ([listing], [])  # about 1.78 million CNY at the day's rates
     clock.advance(days=14)
-    assert found() == []  # stale rates convert nothing: a 200 without the USD listing, never a 500
+    # stale rates convert nothing: a 200 without the USD listing (never a 500) that says why
+    assert found() == ([], ["USD"])
     with db.transaction() as s:
         s.execute(delete(FxRate))
-    assert found() == []
+    assert found() == ([], ["USD"])
     with db.transaction() as s:
         add_rates(s, clock.now())
-    assert found() == [listing]
+    assert found() == ([listing], [])
+    no_range = client.get(f"{API}/listings/search?q=image", headers=b).get_json()
+    assert no_range["unpriced_currencies"] == []  # without a price range nothing is left out

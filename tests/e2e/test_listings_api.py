@@ -130,7 +130,7 @@ def test_search_arguments_are_validated(client, users) -> None:
     assert client.get(f"{API}/search?price_min=10.001&currency=USD", headers=h).status_code == 422
     assert client.get(f"{API}/search?cursor=garbage", headers=h).status_code == 422
     ok = client.get(f"{API}/search?price_min=10&currency=USD&trl_min=3&ipc=H04W", headers=h)
-    assert ok.status_code == 200 and ok.get_json() == {"items": [], "next": None}
+    assert ok.status_code == 200 and ok.get_json() == {"items": [], "next": None, "unpriced_currencies": []}
 
 
 def test_import_json_and_csv_all_or_nothing(client, users, parties) -> None:
