@@ -45,7 +45,8 @@ sys.path.insert(0, str(ROOT))
 from tests.support.postgres import PostgresServer  # noqa: E402
 
 # name, method, path ({org}, {listing}, {auction} filled per request), caller (demo user; "bidder"
-# is one of the hot auction's registered bidders in turn), weight, JSON body ("BID": a rising bid)
+# is one of the hot auction's registered bidders in turn), weight, JSON body ("BID": a rising bid;
+# "DRAFT": a new draft listing for the sub-centre's seller, numbered)
 WORKLOAD: list[tuple[str, str, str, str, int, Any]] = [
     ("GET /me", "GET", "/api/v1/me", "buyer", 3, None),
     ("GET /subcentres", "GET", "/api/v1/subcentres", "buyer", 1, None),
@@ -65,6 +66,7 @@ WORKLOAD: list[tuple[str, str, str, str, int, Any]] = [
     ("GET /audit/head", "GET", "/api/v1/audit/head", "compliance", 1, None),
     ("POST /organisations/{id}/people (staff edit)", "POST", "/api/v1/organisations/{org}/people",
      "staff_us", 1, {"full_name": "Load Test Contact", "role": "contact"}),
+    ("POST /listings (staff files a draft)", "POST", "/api/v1/listings", "staff_us", 1, "DRAFT"),
     ("GET /settlement/instructions (finance)", "GET", "/api/v1/settlement/instructions?status=due",
      "finance", 1, None),
     ("GET /reconciliation/exceptions (finance)", "GET", "/api/v1/reconciliation/exceptions", "finance", 1, None),
@@ -143,7 +145,7 @@ def _plan(requests_: int, seed: int, workload: list[tuple], ids: dict[str, Any])
     rng = random.Random(seed)
     names = [w for w in workload for _ in range(w[4])]
     out = []
-    bids = 0
+    bids = drafts = 0
     for _ in range(requests_):
         name, method, path, caller, _w, body = rng.choice(names)
         auction = rng.choice(ids["auctions"])
@@ -153,6 +155,13 @@ def _plan(requests_: int, seed: int, workload: list[tuple], ids: dict[str, Any])
             caller = ids["bidders"][auction][turn % len(ids["bidders"][auction])]
             minor = ids["bid_base"] + START_MINOR + bids * INCREMENT_MINOR
             body = {"amount": {"amount": f"{minor // 100}.{minor % 100:02d}", "currency": "USD"}}
+        elif body == "DRAFT":
+            drafts += 1
+            body = {"direction": "inbound", "seller_id": ids["org"], "title_en": f"Load test draft {drafts}",
+                    "title_zh": f"负载测试草稿 {drafts}", "technology_field": "ai",
+                    "ipc_classes": ["G06N 3/08"], "trl": 5, "transaction_type": "non_exclusive_licence",
+                    "territory": ["CN"], "pricing_mode": "negotiated",
+                    "asking_price": {"amount": "120000.00", "currency": "USD"}}
         path = (path.replace("{org}", str(ids["org"])).replace("{auction}", str(auction))
                 .replace("{listing}", str(rng.choice(ids["listings"]))))
         out.append((name, method, path, caller, body))
