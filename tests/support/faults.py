@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,26 @@ class Server:
     """The gateway in a process of its own (tests/support/serve.py), on loopback."""
 
     def __init__(self, url: str, fail_at: str | None = None) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.support.serve", url, str(self.port)],
+        # the server binds a port of the system's choosing and names it (no race for a port);
+        # its stderr goes to a file (a pipe nobody reads could fill up and stall it)
+        self.errors = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.support.serve", url],
                                      cwd=ROOT, env=fault_env(url, fail_at), stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
-        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
+                                     stderr=self.errors, text=True)
+        assert self.proc.stdout is not None
+        word, _, port = self.proc.stdout.readline().strip().partition(" ")
+        if word != "ready":
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+            why = self._stderr()
+            self.stop()
+            raise AssertionError(f"the gateway did not start: {why}")
+        self.port = int(port)
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def _stderr(self) -> str:
+        self.errors.seek(0)
+        return self.errors.read()[-2000:].decode(errors="replace")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -48,6 +63,7 @@ class Server:
         self.proc.wait(timeout=30)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+        self.errors.close()
 
     def __enter__(self) -> Server:
         return self

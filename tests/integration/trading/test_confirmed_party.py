@@ -24,7 +24,7 @@ from tests.support.trading import buyer, fund, published_listing
 
 OFFICER = "user:officer"
 WATCH = HEADER + (
-    "UEL-3,Nordic Drone Systems ApS,,entity,DK,internal watch\n"
+    "UEL-3,Shenzhen Lingyun Drone Co. Ltd.,,entity,CN,internal watch\n"
     "UEL-9,Photonics Lab Inc.,,entity,US,Entity List\n"
 )
 
@@ -47,7 +47,7 @@ def _nothing_struck(s, listing: Listing) -> None:
 def test_a_confirmed_buyer_or_seller_cannot_strike_a_deal(db, parties, clock, side) -> None:
     with db.transaction() as s:
         listing = published_listing(s, parties, clock.now(), mode="negotiated")
-        b = buyer(s, clock.now(), "Nordic Drone Systems ApS", country="DK")
+        b = buyer(s, clock.now(), "Shenzhen Lingyun Drone Co., Ltd.")
         load_watch(s, WATCH, clock.now())
         case_id = _confirm(s, b if side == "buyer" else listing.seller_id, clock.now())
         with pytest.raises(DealRefused) as refused:
@@ -66,7 +66,7 @@ def test_an_auction_won_by_a_confirmed_party_fails_and_the_audit_says_why(db, pa
                                     ends_at=clock.now() + dt.timedelta(hours=1),
                                     increment=Money("1000", "USD"), deposit=Money("10000", "USD"),
                                     now=clock.now(), actor="user:staff")
-        b = buyer(s, clock.now(), "Nordic Drone Systems ApS", country="DK")
+        b = buyer(s, clock.now(), "Shenzhen Lingyun Drone Co., Ltd.")
         fund(s, b, "10000", clock.now())
         auctions.register(s, a.id, b, now=clock.now(), actor="u")
         auctions.place_bid(s, a.id, b, Money("130000", "USD"), now=clock.now(), actor="u")
