@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from compliance.party import text_digest
 from gateway.listings.access import Actor, can_edit
 from gateway.listings.codes import ipc_prefixes
 from gateway.listings.errors import InvalidListing, NotEditable, VersionMismatch
@@ -241,5 +242,6 @@ def record_ownership_evidence(session: Session, listing: Listing, asset: IpAsset
                  data={"registered_owner_sha256": hashlib.sha256(
                      evidence.registered_owner.encode()).hexdigest(),
                        "seller_id": seller.id, "claimed_matches_seller": claimed,
-                       "mismatch_reason": reason})
+                       # free text that may name people: the chain proves it without holding it
+                       "mismatch_reason_sha256": text_digest(reason)})
     return evidence
