@@ -1,6 +1,7 @@
 """Configuration from the environment, with one table of settings (see README)."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ _INT_KEYS = {"MAX_CONTENT_LENGTH", "IDEMPOTENCY_TTL_HOURS", "IDEMPOTENCY_STALE_S
 _FLOAT_KEYS = {"CORE_CONNECT_TIMEOUT", "CORE_READ_TIMEOUT", "CORE_BACKOFF_SECONDS",
                "CORE_BREAKER_RESET_SECONDS"}
 _BOOL_KEYS = {"SESSION_COOKIE_SECURE"}
+_JSON_KEYS = {"TRADING_NOTICE_WORKING_DAYS"}
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -72,6 +74,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             cfg[key] = float(raw)
         elif key in _BOOL_KEYS:
             cfg[key] = raw.lower() in ("1", "true", "yes", "on")
+        elif key in _JSON_KEYS:
+            cfg[key] = json.loads(raw)
         else:
             cfg[key] = raw
     if cfg["SECRET_KEY"] is None:

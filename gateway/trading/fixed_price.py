@@ -16,7 +16,6 @@ holds their deposit. At the end (the tick):
 from __future__ import annotations
 
 import datetime as dt
-import json
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -45,12 +44,9 @@ DEFAULT_AUCTION_HOURS = 24
 def configured_working_days(subcentre_code: str) -> int:
     """The notice period of a sub-centre's fixed-price listings: the setting
     ``TRADING_NOTICE_WORKING_DAYS`` maps sub-centre codes (and ``default``) to working days,
-    e.g. ``{"default": 20, "DK": 25}`` (a dict, or JSON text from the environment); 20 when
-    neither the sub-centre nor ``default`` is named."""
-    cfg = current_app.config.get("TRADING_NOTICE_WORKING_DAYS") if has_app_context() else None
-    if isinstance(cfg, str):
-        cfg = json.loads(cfg)
-    cfg = cfg or {}
+    e.g. ``{"default": 20, "DK": 25}`` (JSON in the environment, parsed by ``load_config``);
+    20 when neither the sub-centre nor ``default`` is named."""
+    cfg = (current_app.config.get("TRADING_NOTICE_WORKING_DAYS") or {}) if has_app_context() else {}
     return int(cfg.get(subcentre_code, cfg.get("default", DEFAULT_WORKING_DAYS)))
 
 
